@@ -1,0 +1,89 @@
+"""The scene model shared by every renderer: particles as world-space meshes in nm.
+
+A :class:`Layout` is pure data (numpy arrays), made by :func:`generate_layout` from a
+config and a seeded ``numpy.random.Generator``. Blender and Mitsuba adapters only
+consume it, so geometry is tested without either and both renderers see the same
+triangles. Coordinates: x right, y up, z towards the (top-down) camera, in nm; the
+imaged field spans [0, width_nm] x [0, height_nm]; the substrate is the plane z = 0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import SceneConfig, from_dict, to_dict
+
+
+@dataclass
+class Mesh:
+    """A closed triangle mesh: vertices (N, 3) float64 in nm, faces (M, 3) int32,
+    counter-clockwise seen from outside (normals point out)."""
+
+    vertices: np.ndarray
+    faces: np.ndarray
+
+
+@dataclass
+class Particle:
+    """One annotated object. ``id`` is 1-based and becomes Blender's ``pass_index`` and
+    the value in the instance mask. ``diameter_nm`` is the volume-equivalent diameter
+    (wires: the wire's diameter); ``length_nm`` is a wire's length along its axis."""
+
+    id: int
+    kind: str
+    center_nm: np.ndarray
+    diameter_nm: float
+    mesh: Mesh
+    agglomerate: int = 0
+    length_nm: float = 0.0
+    radius_fn: dict = field(default_factory=dict)
+
+
+@dataclass
+class Layout:
+    config: SceneConfig
+    seed: int
+    particles: list[Particle]
+
+    @property
+    def field_nm(self) -> tuple[float, float]:
+        return self.config.field_nm
+
+    # ------------------------------------------------------------------ cache on disk
+    def save(self, path: Path) -> None:
+        """One ``.npz`` per layout (the layout pool caches these); written then renamed."""
+        path = Path(path)
+        arrays: dict[str, np.ndarray] = {}
+        meta = []
+        for p in self.particles:
+            arrays[f"v{p.id}"] = p.mesh.vertices
+            arrays[f"f{p.id}"] = p.mesh.faces
+            meta.append({
+                "id": p.id, "kind": p.kind, "center_nm": [float(c) for c in p.center_nm],
+                "diameter_nm": p.diameter_nm, "agglomerate": p.agglomerate,
+                "length_nm": p.length_nm, "radius_fn": p.radius_fn,
+            })
+        header = {"seed": self.seed, "config": to_dict(self.config), "particles": meta}
+        arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Layout":
+        with np.load(Path(path)) as z:
+            header = json.loads(bytes(z["header"]).decode())
+            particles = [
+                Particle(
+                    id=m["id"], kind=m["kind"], center_nm=np.asarray(m["center_nm"]),
+                    diameter_nm=m["diameter_nm"], agglomerate=m["agglomerate"],
+                    length_nm=m["length_nm"], radius_fn=m.get("radius_fn", {}),
+                    mesh=Mesh(z[f"v{m['id']}"], z[f"f{m['id']}"]),
+                )
+                for m in header["particles"]
+            ]
+        return cls(config=from_dict(header["config"]), seed=header["seed"], particles=particles)
