@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-have_llvm() {
-  ls /usr/lib/x86_64-linux-gnu/libLLVM.so.1[6-9]* /usr/lib/x86_64-linux-gnu/libLLVM-1[6-9]*.so* \
-     /usr/lib/llvm-1[6-9]/lib/libLLVM*.so* /usr/lib/x86_64-linux-gnu/libLLVM.so.2[0-9]* >/dev/null 2>&1
+have_llvm() {  # any libLLVM >= 16 that Dr.Jit can load
+  local f
+  for f in /usr/lib/*-linux-gnu/libLLVM.so.{1[6-9],[2-9][0-9]}* /usr/lib/*-linux-gnu/libLLVM-{1[6-9],[2-9][0-9]}.so* \
+           /usr/lib/llvm-{1[6-9],[2-9][0-9]}/lib/libLLVM*.so*; do
+    [ -f "$f" ] && return 0
+  done
+  return 1
 }
 if ! have_llvm; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -27,8 +31,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"
+  log=.venv/pip-install.log
+  echo "setup: installing the project and its pinned dependencies into .venv (log: $log)"
+  if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+         .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[test]"; } >"$log" 2>&1; then
+    grep -v "is ignored" "$log" | tail -20
+    echo "setup: pip install failed; see $log" >&2
+    exit 1
+  fi
+  .venv/bin/python -c "import bpy, mitsuba, torch, dgan_blender"  # fail loudly if the install did not take
   echo "$want" > "$stamp"
 else
   # source changes need no reinstall (editable), only a fresh entry point check

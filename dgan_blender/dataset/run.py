@@ -1,0 +1,145 @@
+"""``dgan render``: many annotated samples, in-process or on a Dask cluster.
+
+Work is split into tasks (ranges of sample indices). Workers write sample files
+themselves (atomically); only the driver appends to the manifest, so each finished
+sample is listed exactly once. A rerun skips complete samples; Dask retries a task
+whose worker died.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import SceneConfig, from_dict, to_dict
+from ..errors import DganError
+from .store import DatasetStore
+
+
+@dataclass
+class RenderJob:
+    cfg: SceneConfig
+    count: int
+    out: Path
+    seed: int = 0
+    engine: str = "mitsuba"
+    workers: int = 1
+    scheduler: str | None = None
+    shard: tuple[int, int] = (0, 1)
+    params: Path | None = None
+    task_size: int = 4
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    if not text:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise DganError(f"--shard {text!r}: expected I/N, e.g. 0/4") from None
+    if n < 1 or not 0 <= i < n:
+        raise DganError(f"--shard {text!r}: need 0 <= I < N")
+    return i, n
+
+
+def _single_thread() -> None:
+    """A Dask worker is one core: keep Cycles, Dr.Jit, torch and BLAS to one thread."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except Exception:  # torch is optional for the Cycles path
+        pass
+
+
+def render_range(cfg_data: dict, seed: int, indices: list[int], out: str, engine: str,
+                 params: str | None, threads: int = 0) -> list[dict]:
+    """Runs on a worker: render and write each sample; returns manifest entries."""
+    from .look import load_look
+    from .sample import render_sample
+
+    if threads == 1:
+        _single_thread()
+    cfg = from_dict(cfg_data)
+    if threads:
+        cfg.render.threads = threads
+    look = load_look(Path(params) if params else None, cfg)
+    store = DatasetStore(Path(out))
+    entries = []
+    for i in indices:
+        if store.is_complete(i):
+            continue
+        image, inst, sem, record = render_sample(cfg, seed, i, engine, look)
+        store.write_sample(i, image, inst, sem, record)
+        entries.append(store.manifest_entry(i))
+    return entries
+
+
+def _tasks(todo: list[int], size: int) -> list[list[int]]:
+    return [todo[k:k + size] for k in range(0, len(todo), size)]
+
+
+def run(job: RenderJob, progress=None) -> dict:
+    """Render what is missing of samples 0..count-1 (this shard's share) and write the
+    manifest and COCO file. Returns a summary."""
+    store = DatasetStore(job.out)
+    store.prepare()
+    done = store.repair_manifest(job.count)
+    i_shard, n_shard = job.shard
+    mine = [i for i in range(job.count) if i % n_shard == i_shard]
+    todo = [i for i in mine if i not in done]
+    cfg_data = to_dict(job.cfg)
+    params = str(job.params) if job.params else None
+    t0 = time.perf_counter()
+    tasks = _tasks(todo, job.task_size)
+    rendered = 0
+    if progress:
+        progress.start(len(mine), len(mine) - len(todo))
+    if job.workers <= 0 and not job.scheduler:
+        for task in tasks:
+            entries = render_range(cfg_data, job.seed, task, str(job.out), job.engine, params)
+            store.append_manifest(entries)
+            rendered += len(entries)
+            if progress:
+                progress.advance(len(task))
+    elif tasks:
+        rendered = _run_dask(job, tasks, cfg_data, params, store, progress)
+    seconds = time.perf_counter() - t0
+    final = store.repair_manifest(job.count)
+    complete = [i for i in range(job.count) if i in final]
+    coco = store.write_coco(complete, f"dgan-blender {job.cfg.name} seed {job.seed}")
+    return {"out": str(job.out), "rendered": rendered, "complete": len(complete),
+            "count": job.count, "seconds": round(seconds, 3),
+            "images_per_s": round(rendered / seconds, 4) if rendered and seconds > 0 else None,
+            "annotations": str(coco)}
+
+
+def _run_dask(job: RenderJob, tasks, cfg_data, params, store: DatasetStore, progress) -> int:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if job.scheduler:
+        client = Client(job.scheduler)
+    else:
+        cluster = LocalCluster(n_workers=job.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+    rendered = 0
+    try:
+        futures = [client.submit(render_range, cfg_data, job.seed, task, str(store.root), job.engine,
+                                 params, 1, retries=3, pure=False) for task in tasks]
+        for fut in as_completed(futures):
+            entries = fut.result()
+            store.append_manifest(entries)
+            rendered += len(entries)
+            if progress:
+                progress.advance(len(entries))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return rendered

@@ -1,0 +1,35 @@
+import numpy as np
+import pytest
+
+from dgan_blender.config import load_config
+from dgan_blender.layout import Layout, Mesh, Particle
+
+
+def uv_sphere(centre, radius, n=24):
+    """A closed, outward-oriented UV sphere (tests build layouts without the generator)."""
+    th = np.linspace(0, np.pi, n + 1)[1:-1]
+    ph = np.linspace(0, 2 * np.pi, 2 * n, endpoint=False)
+    T, P = np.meshgrid(th, ph, indexing="ij")
+    ring = np.stack([np.sin(T) * np.cos(P), np.sin(T) * np.sin(P), np.cos(T)], -1).reshape(-1, 3)
+    v = np.vstack([[0, 0, 1], ring, [0, 0, -1]])
+    m, rows, faces = 2 * n, n - 1, []
+    for j in range(m):
+        faces.append([0, 1 + j, 1 + (j + 1) % m])
+    for i in range(rows - 1):
+        for j in range(m):
+            a, b = 1 + i * m + j, 1 + i * m + (j + 1) % m
+            faces += [[a, a + m, b + m], [a, b + m, b]]
+    last = len(v) - 1
+    for j in range(m):
+        faces.append([last, 1 + (rows - 1) * m + (j + 1) % m, 1 + (rows - 1) * m + j])
+    return Mesh(v * radius + np.asarray(centre, float), np.array(faces, np.int32))
+
+
+@pytest.fixture
+def two_sphere_layout():
+    """64x64 px at 2 nm/px: two separate spheres resting on the substrate."""
+    cfg = load_config("sio2-him", ["image.width_px=64", "image.height_px=64", "render.spp=4"])
+    spheres = [((40.0, 60.0, 20.0), 20.0), ((90.0, 70.0, 15.0), 15.0)]
+    particles = [Particle(i + 1, "sphere", np.array(c), 2 * r, uv_sphere(c, r))
+                 for i, (c, r) in enumerate(spheres)]
+    return Layout(cfg, 0, particles)

@@ -1,0 +1,46 @@
+"""The command line as users run it: real processes, real exit codes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args, timeout=300):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_help_lists_commands():
+    proc = run("--help")
+    assert proc.returncode == 0
+    for name in ("doctor", "scene"):
+        assert name in proc.stdout
+    for name in ("doctor", "scene"):
+        sub = run(name, "--help")
+        assert sub.returncode == 0 and "Usage" in sub.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["scene", "--preset", "nope"], "unknown preset 'nope'"),
+    (["scene", "--size", "-4"], "image.width_px"),
+    (["scene", "--set", "particles.cuont=3"], "particles.cuont"),
+    (["scene", "--set", "particles.count=100000", "--size", "32"], "particles.count"),
+])
+def test_bad_input_is_one_line_exit_2(args, needle, tmp_path):
+    proc = run(*args, "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_doctor_passes_here():
+    proc = run("doctor")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "llvm_ad_mono works" in proc.stdout
+    assert "libLLVM" in proc.stdout
