@@ -112,6 +112,8 @@ def run(job: RenderJob, progress=None) -> dict:
     final = store.repair_manifest(job.count)
     complete = [i for i in range(job.count) if i in final]
     coco = store.write_coco(complete, f"dgan-blender {job.cfg.name} seed {job.seed}")
+    if complete:
+        store.write_contact_sheet(complete[:16])
     return {"out": str(job.out), "rendered": rendered, "complete": len(complete),
             "count": job.count, "seconds": round(seconds, 3),
             "images_per_s": round(rendered / seconds, 4) if rendered and seconds > 0 else None,

@@ -99,6 +99,16 @@ class DatasetStore:
             fh.flush()
             os.fsync(fh.fileno())
 
+    def write_contact_sheet(self, indices: list[int], columns: int = 4) -> Path:
+        """The first samples with their instance contours, for a person to look at."""
+        from ..annotate import contact_sheet, preview
+
+        tiles = [preview(read_png(self.path("images", i)), read_png(self.path("instances", i)))
+                 for i in sorted(indices)]
+        path = self.root / "contact.png"
+        write_png(path, contact_sheet(tiles, columns=columns))
+        return path
+
     # -------------------------------------------------------------- COCO
     def write_coco(self, indices: list[int], description: str) -> Path:
         images, anns = [], []

@@ -1,0 +1,68 @@
+"""Images per second of `dgan render` at 256x256 for tio2-sem, 1 and 2 workers, each
+engine; scaling efficiency; and the mitsuba engine's per-image time against a bare
+Mitsuba render of the same scene and spp (the floor). All figures from one run.
+
+    .venv/bin/python benchmarks/render_throughput.py [--count 16] [--spp 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from dgan_blender.config import load_config
+from dgan_blender.dataset.run import RenderJob, run
+
+
+def throughput(cfg, engine: str, workers: int, count: int, root: Path) -> float:
+    out = root / f"{engine}_{workers}"
+    shutil.rmtree(out, ignore_errors=True)
+    # warm-up outside the timing: Dask start, bpy import, Dr.Jit kernel cache
+    run(RenderJob(cfg=cfg, count=workers, out=root / f"warm_{engine}_{workers}", seed=99,
+                  engine=engine, workers=workers, task_size=1))
+    t0 = time.perf_counter()
+    summary = run(RenderJob(cfg=cfg, count=count, out=out, seed=1, engine=engine,
+                            workers=workers, task_size=2))
+    dt = time.perf_counter() - t0
+    assert summary["complete"] == count, summary
+    return count / dt
+
+
+def bare_floor(cfg, count: int) -> tuple[float, float]:
+    """Per-image seconds: the engine's own path vs a minimal hand-written Mitsuba render."""
+    from dgan_blender.bridge.dataset import bare_render_seconds, engine_render_seconds
+
+    return engine_render_seconds(cfg, count), bare_render_seconds(cfg, count)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--count", type=int, default=16)
+    ap.add_argument("--spp", type=int, default=16)
+    ap.add_argument("--engines", default="mitsuba,cycles")
+    args = ap.parse_args()
+    cfg = load_config("tio2-sem", [f"render.spp={args.spp}", "image.width_px=256", "image.height_px=256"])
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="dgan_bench_") as tmp:
+        for engine in args.engines.split(","):
+            ips1 = throughput(cfg, engine, 1, args.count, Path(tmp))
+            ips2 = throughput(cfg, engine, 2, args.count, Path(tmp))
+            rows[engine] = {"images_per_s_1": round(ips1, 3), "images_per_s_2": round(ips2, 3),
+                            "speedup_2_over_1": round(ips2 / ips1, 3),
+                            "scaling_efficiency": round(ips2 / ips1 / 2, 3)}
+            print(f"{engine:8s} 1 worker {ips1:6.2f} img/s  2 workers {ips2:6.2f} img/s  "
+                  f"speed-up {ips2 / ips1:4.2f}x  efficiency {ips2 / ips1 / 2:4.2f}")
+    if "mitsuba" in rows:
+        eng, bare = bare_floor(cfg, 8)
+        rows["mitsuba"].update(engine_s_per_image=round(eng, 4), bare_s_per_image=round(bare, 4),
+                               engine_over_bare=round(eng / bare, 3))
+        print(f"mitsuba engine {eng:.3f} s/image vs bare Mitsuba {bare:.3f} s/image: {eng / bare:.2f}x")
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()

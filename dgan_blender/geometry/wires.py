@@ -1,0 +1,58 @@
+"""Nanowire networks: curved centrelines inside the field, draped over earlier wires."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import SceneConfig
+
+
+def centreline(length_nm: float, cfg: SceneConfig, rng: np.random.Generator, margin: float) -> np.ndarray:
+    """A smoothly curving random-walk path inside the field: several starts are tried
+    and the one that stays in the frame longest is kept (and cut at the border), so
+    wires neither kink nor leave the frame."""
+    w, h = cfg.field_nm
+    step = cfg.wires.segment_nm
+    n = max(2, int(np.ceil(length_nm / step)) + 1)
+    seg = length_nm / (n - 1)
+    sigma = cfg.wires.curvature_per_um * np.sqrt(seg / 1000.0)
+    lo, hi = np.array([margin, margin]), np.array([w - margin, h - margin])
+    best = None
+    for _ in range(20):
+        theta = rng.uniform(0, 2 * np.pi) + np.cumsum(sigma * rng.standard_normal(n - 1))
+        steps = seg * np.column_stack([np.cos(theta), np.sin(theta)])
+        pts = rng.uniform(lo, hi) + np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
+        inside = np.all((pts >= lo) & (pts <= hi), axis=1)
+        keep = int(np.argmin(inside)) if not inside.all() else n
+        if best is None or keep > len(best):
+            best = pts[:keep]
+        if keep == n:
+            break
+    if len(best) < 2:  # shorter than one segment fits: a stub inside the frame
+        best = np.vstack([best[0], np.clip(best[0] + [seg, 0.0], lo, hi)])
+    return best
+
+
+def drape(xy: np.ndarray, radius: float, earlier: list[tuple[np.ndarray, float]]) -> np.ndarray:
+    """Heights of a new wire's centreline: on the substrate, lifted where it crosses an
+    earlier wire so the two touch instead of interpenetrating; smoothed a little."""
+    z = np.full(len(xy), radius)
+    for pts, r in earlier:
+        a, b = pts[:-1], pts[1:]
+        ab = b - a
+        # distance from each new point to each segment of the earlier wire (xy only)
+        t = np.clip(np.einsum("kij,ij->ki", xy[:, None, :2] - a[None, :, :2], ab[:, :2])
+                    / np.maximum((ab[:, :2] ** 2).sum(1), 1e-9), 0, 1)
+        near = a[None, :, :2] + t[..., None] * ab[None, :, :2]
+        dist = np.linalg.norm(xy[:, None, :2] - near, axis=2)
+        k = dist.argmin(axis=1)
+        dmin = dist[np.arange(len(xy)), k]
+        zk = a[k, 2] + t[np.arange(len(xy)), k] * ab[k, 2]
+        reach = radius + r
+        lift = np.where(dmin < reach, zk + np.sqrt(np.maximum(reach**2 - dmin**2, 0.0)), 0.0)
+        z = np.maximum(z, lift)
+    if len(z) > 4:  # smooth, then never go below the required heights
+        kernel = np.ones(5) / 5
+        smooth = np.convolve(np.pad(z, 2, mode="edge"), kernel, mode="valid")
+        z = np.maximum(z, smooth)
+    return z

@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from dgan_blender.config import load_config
+from dgan_blender.errors import ConfigError
+from dgan_blender.geometry import generate_layout
+from dgan_blender.geometry.meshes import radius_along
+
+
+def layout(preset, overrides=(), seed=0):
+    cfg = load_config(preset, list(overrides))
+    return generate_layout(cfg, np.random.default_rng(seed), seed)
+
+
+def max_penetration(p, q):
+    """Deepest vertex of q inside p, as a fraction of the smaller diameter (exact for
+    the star-shaped solids: a point is inside when nearer than the surface along its ray)."""
+    v = q.mesh.vertices - p.center_nm
+    d = np.linalg.norm(v, axis=1)
+    depth = (radius_along(p.radius_fn, v / d[:, None]) - d).max()
+    return depth / min(p.diameter_nm, q.diameter_nm)
+
+
+CASES = [("tio2-sem", ()), ("sio2-him", ()), ("sio2-him", ["agglomerates.layers=3d"]),
+         ("tio2-sem", ["agglomerates.layers=2d"]), ("tio2-sem", ["agglomerates.placement=random"])]
+
+
+@pytest.mark.parametrize("preset, overrides", CASES)
+def test_no_interpenetration_beyond_tolerance(preset, overrides):
+    lay = layout(preset, overrides, seed=3)
+    tol = lay.config.agglomerates.overlap_tolerance
+    ps = lay.particles
+    assert len(ps) > 5
+    for i, p in enumerate(ps):
+        for q in ps[i + 1:]:
+            if np.linalg.norm(p.center_nm - q.center_nm) > (p.diameter_nm + q.diameter_nm) * 1.5:
+                continue
+            assert max_penetration(p, q) <= tol + 0.01
+            assert max_penetration(q, p) <= tol + 0.01
+    for p in ps:  # nothing sinks into the substrate or floats
+        zmin = p.mesh.vertices[:, 2].min()
+        assert zmin >= -tol * p.diameter_nm - 1e-6
+    if lay.config.agglomerates.layers == "2d":
+        assert all(abs(p.mesh.vertices[:, 2].min()) < 1e-6 for p in ps)
+
+
+@pytest.mark.parametrize("preset, overrides", [c for c in CASES if "random" not in str(c[1])])
+def test_agglomerates_are_connected(preset, overrides):
+    lay = layout(preset, overrides, seed=5)
+    ps = lay.particles
+    n = len(ps)
+    adj = np.zeros((n, n), bool)
+    for i, p in enumerate(ps):
+        for j, q in enumerate(ps):
+            if i < j:
+                v = q.center_nm - p.center_nm
+                u = v / np.linalg.norm(v)
+                gap = np.linalg.norm(v) - radius_along(p.radius_fn, u[None])[0] - radius_along(q.radius_fn, -u[None])[0]
+                adj[i, j] = adj[j, i] = gap < 0.02 * min(p.diameter_nm, q.diameter_nm)
+    labels = np.array([p.agglomerate for p in ps])
+    for k in np.unique(labels):
+        idx = np.flatnonzero(labels == k)
+        n_comp, _ = connected_components(csr_matrix(adj[np.ix_(idx, idx)]), directed=False)
+        assert n_comp == 1, f"agglomerate {k} falls apart"
+
+
+def test_wires_stay_in_field():
+    lay = layout("agnw-sem", seed=2)
+    w, h = lay.config.field_nm
+    for p in lay.particles:
+        r = p.diameter_nm / 2
+        xy = p.mesh.vertices[:, :2]
+        assert xy.min() >= -r * 1.01 and xy[:, 0].max() <= w + r * 1.01 and xy[:, 1].max() <= h + r * 1.01
+        assert p.length_nm > 0
+    assert len(lay.particles) == lay.config.particles.count
+
+
+def test_same_seed_same_layout():
+    a, b, c = layout("tio2-sem", seed=11), layout("tio2-sem", seed=11), layout("tio2-sem", seed=12)
+    assert all(np.array_equal(p.mesh.vertices, q.mesh.vertices) for p, q in zip(a.particles, b.particles))
+    assert not np.array_equal(a.particles[0].mesh.vertices, c.particles[0].mesh.vertices)
+
+
+def test_seed_zero_is_valid():
+    assert len(layout("sio2-him", seed=0).particles) > 0
+
+
+def test_too_many_particles_is_a_config_error():
+    with pytest.raises(ConfigError, match="particles.count"):
+        layout("sio2-him", ["particles.count=3000", "image.width_px=64", "image.height_px=64",
+                            "agglomerates.max_tries=20"])
+
+
+def test_coverage_sets_the_count():
+    lay = layout("sio2-him", ["particles.coverage=0.2"], seed=1)
+    lay2 = layout("sio2-him", ["particles.coverage=0.4"], seed=1)
+    assert 1.6 < len(lay2.particles) / len(lay.particles) < 2.4
