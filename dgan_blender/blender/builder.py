@@ -55,7 +55,7 @@ def mesh_object(name: str, mesh: Mesh, smooth: bool = True) -> bpy.types.Object:
 
 
 def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
-    """Secondary-electron look: emission = base + edge * (1 - |cos theta|) ** exponent.
+    """Secondary-electron look: emission = gain * (base + edge * (1 - |cos theta|) ** exponent).
     Layer Weight's *Facing* output is exactly 1 - |N . I| at blend 0.5, so the same
     formula can be evaluated by Mitsuba for the differentiable bridge."""
     nt = mat.node_tree
@@ -75,12 +75,17 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
     base.operation = "ADD"
     base.name = base.label = "sem_base"
     base.inputs[1].default_value = m.sem_base
+    gain = nt.nodes.new("ShaderNodeMath")
+    gain.operation = "MULTIPLY"
+    gain.name = gain.label = "sem_gain"  # beam current x detector gain (the 'light')
+    gain.inputs[1].default_value = 1.0
     emit = nt.nodes.new("ShaderNodeEmission")
     emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
     nt.links.new(lw.outputs["Facing"], power.inputs[0])
     nt.links.new(power.outputs[0], edge.inputs[0])
     nt.links.new(edge.outputs[0], base.inputs[0])
-    nt.links.new(base.outputs[0], emit.inputs["Strength"])
+    nt.links.new(base.outputs[0], gain.inputs[0])
+    nt.links.new(gain.outputs[0], emit.inputs["Strength"])
     nt.links.new(emit.outputs[0], out.inputs["Surface"])
 
 

@@ -14,7 +14,9 @@ from ..io import to_uint8
 
 
 def sample_seed(seed: int, index: int) -> int:
-    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1, dtype=np.uint32)[0])
+    """31 bits, so Blender can store it as an integer property."""
+    state = np.random.SeedSequence([int(seed), int(index)]).generate_state(1, dtype=np.uint32)[0]
+    return int(state) & 0x7FFFFFFF
 
 
 def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles",

@@ -1,0 +1,110 @@
+"""Blender scene -> plain description (numpy arrays and numbers) that tests can inspect.
+
+Meshes are read evaluated, in world space and triangulated through ``foreach_get``;
+smooth objects carry Blender's own vertex normals so Mitsuba shades with exactly the
+normals Cycles uses. The description is renderer-neutral; ``mitsuba_scene`` turns it
+into a Mitsuba scene.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+CLASS_SUBSTRATE, CLASS_PARTICLE = 0, 1
+_SEM_FIELDS = ("sem_base", "sem_edge", "sem_exponent")
+
+
+def _material(mat) -> dict:
+    if mat is None:
+        return {"shading": "sem", "sem_base": 0.0, "sem_edge": 0.0, "sem_exponent": 1.0}
+    nodes = mat.node_tree.nodes if mat.node_tree else {}
+    if all(name in nodes for name in _SEM_FIELDS):
+        out = {"shading": "sem", **{n: float(nodes[n].inputs[1].default_value) for n in _SEM_FIELDS}}
+        out["sem_gain"] = float(nodes["sem_gain"].inputs[1].default_value) if "sem_gain" in nodes else 1.0
+        return out
+    bsdf = next((n for n in nodes if n.type == "BSDF_PRINCIPLED"), None)
+    if bsdf is None:
+        return {"shading": "sem", "sem_base": 0.5, "sem_edge": 0.0, "sem_exponent": 1.0}
+    return {"shading": "principled",
+            "base_color": [float(c) for c in bsdf.inputs["Base Color"].default_value[:3]],
+            "roughness": float(bsdf.inputs["Roughness"].default_value),
+            "metallic": float(bsdf.inputs["Metallic"].default_value),
+            "specular": float(bsdf.inputs["Specular IOR Level"].default_value)}
+
+
+def _mesh(obj, depsgraph) -> dict:
+    ev = obj.evaluated_get(depsgraph)
+    me = ev.to_mesh()
+    try:
+        me.calc_loop_triangles()
+        n_v, n_t = len(me.vertices), len(me.loop_triangles)
+        co = np.empty(n_v * 3, np.float32)
+        me.vertices.foreach_get("co", co)
+        tris = np.empty(n_t * 3, np.int32)
+        me.loop_triangles.foreach_get("vertices", tris)
+        smooth = np.empty(len(me.polygons), bool)
+        me.polygons.foreach_get("use_smooth", smooth)
+        normals = None
+        if smooth.size and smooth.all():
+            normals = np.empty(n_v * 3, np.float32)
+            me.vertex_normals.foreach_get("vector", normals)
+            normals = normals.reshape(-1, 3)
+        mw = np.array(obj.matrix_world, dtype=np.float64)
+        v = co.reshape(-1, 3).astype(np.float64) @ mw[:3, :3].T + mw[:3, 3]
+        if normals is not None:
+            nm = np.linalg.inv(mw[:3, :3]).T
+            normals = normals @ nm.T
+            normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+        return {"vertices": v.astype(np.float32), "faces": tris.reshape(-1, 3).astype(np.uint32),
+                "normals": None if normals is None else normals.astype(np.float32)}
+    finally:
+        ev.to_mesh_clear()
+
+
+def describe(scene) -> dict:
+    """The visible meshes, their materials, the camera and the lights of ``scene``."""
+    import bpy
+
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    shapes = {}
+    materials = {}
+    for obj in scene.objects:
+        if obj.type != "MESH" or obj.hide_render:
+            continue
+        mat = obj.active_material
+        mat_name = mat.name if mat else "none"
+        materials.setdefault(mat_name, _material(mat))
+        entry = _mesh(obj, depsgraph)
+        if not len(entry["faces"]):
+            continue
+        entry.update(material=mat_name, pass_index=int(obj.pass_index),
+                     cls=CLASS_PARTICLE if obj.pass_index > 0 else CLASS_SUBSTRATE)
+        shapes[obj.name] = entry
+    return {"shapes": shapes, "materials": materials, "camera": _camera(scene),
+            "lights": [_light(o) for o in scene.objects if o.type == "LIGHT"],
+            "seed": int(scene.get("dgan_seed", 0))}
+
+
+def _camera(scene) -> dict:
+    cam = scene.camera
+    r = scene.render
+    w = int(r.resolution_x * r.resolution_percentage / 100)
+    h = int(r.resolution_y * r.resolution_percentage / 100)
+    d = cam.data
+    out = {"width": w, "height": h, "to_world": np.array(cam.matrix_world).tolist(),
+           "near": float(d.clip_start), "far": float(d.clip_end)}
+    if d.type == "ORTHO":
+        out.update(type="orthographic", ortho_scale=float(d.ortho_scale))
+    else:
+        horizontal = d.sensor_fit == "HORIZONTAL" or (d.sensor_fit == "AUTO" and w >= h)
+        out.update(type="perspective", fov_deg=math.degrees(d.angle), fov_axis="x" if horizontal else "y")
+    return out
+
+
+def _light(obj) -> dict:
+    d = obj.data
+    m = np.array(obj.matrix_world)
+    return {"kind": d.type.lower(), "energy": float(d.energy), "position": m[:3, 3].tolist(),
+            "direction": (-m[:3, 2]).tolist(), "size": float(getattr(d, "size", 0.0))}

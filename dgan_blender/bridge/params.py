@@ -1,0 +1,76 @@
+"""The named parameters a fit may change, with physical bounds.
+
+Rendering: the SEM values of the two material classes and the global signal gain
+(beam current x detector gain, the SEM's 'light'); detector: the noise model's values.
+Defaults come from the scene config; bounds from the code, narrowed or widened by a
+preset's optional ``[bounds]`` table (``"particle.sem_base" = [0.1, 0.9]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..config import SceneConfig, preset_path, read_toml
+from ..errors import DganError
+from .noise import NOISE_PARAMS
+
+_RENDER_BOUNDS = {
+    "particle.sem_base": (0.0, 1.5),
+    "particle.sem_edge": (0.0, 3.0),
+    "particle.sem_exponent": (0.5, 8.0),
+    "substrate.sem_base": (0.0, 1.0),
+    "substrate.sem_edge": (0.0, 2.0),
+    "substrate.sem_exponent": (0.5, 8.0),
+    "light.gain": (0.3, 3.0),
+}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    default: float
+    low: float
+    high: float
+
+
+def param_specs(cfg: SceneConfig) -> dict[str, ParamSpec]:
+    pm, sm = cfg.particle_material, cfg.substrate.material
+    defaults = {
+        "particle.sem_base": pm.sem_base, "particle.sem_edge": pm.sem_edge,
+        "particle.sem_exponent": pm.sem_exponent, "substrate.sem_base": sm.sem_base,
+        "substrate.sem_edge": sm.sem_edge, "substrate.sem_exponent": sm.sem_exponent,
+        "light.gain": 1.0,
+    }
+    bounds = dict(_RENDER_BOUNDS)
+    for name, (d, lo, hi) in NOISE_PARAMS.items():
+        defaults[f"noise.{name}"] = d
+        bounds[f"noise.{name}"] = (lo, hi)
+    try:
+        extra = read_toml(preset_path(cfg.name)).get("bounds", {})
+    except DganError:
+        extra = {}
+    for name, pair in extra.items():
+        if name not in bounds or not (isinstance(pair, list) and len(pair) == 2 and pair[0] < pair[1]):
+            raise DganError(f"preset {cfg.name}: [bounds] '{name}' must be a known parameter with [low, high]")
+        bounds[name] = (float(pair[0]), float(pair[1]))
+    specs = {}
+    for name, d in defaults.items():
+        lo, hi = bounds[name]
+        specs[name] = ParamSpec(name, min(max(float(d), lo), hi), lo, hi)
+    return specs
+
+
+def split(values: dict[str, torch.Tensor]) -> tuple[dict, dict]:
+    """Render-side values as {"particle": {...}, "substrate": {...}} and noise values."""
+    gain = values.get("light.gain", 1.0)
+    mats: dict[str, dict] = {"particle": {"sem_gain": gain}, "substrate": {"sem_gain": gain}}
+    noise = {}
+    for name, v in values.items():
+        group, _, field = name.partition(".")
+        if group in mats:
+            mats[group][field] = v
+        elif group == "noise":
+            noise[field] = v
+    return mats, noise

@@ -1,0 +1,119 @@
+"""A scene description (see ``export.describe``) loaded into Mitsuba: the differentiable
+SEM render, and the instance mask from one ray through each pixel centre."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..mitsuba_env import import_mitsuba
+from . import sem
+from .export import CLASS_PARTICLE
+
+CLASSES = ("substrate", "particle")
+
+
+def _sensor(mi, cam: dict, spp: int) -> dict:
+    # Blender cameras look down local -Z with +X right; Mitsuba's look down +Z with +X
+    # to the left: flip both axes.
+    m = np.array(cam["to_world"], float) @ np.diag([-1.0, 1.0, -1.0, 1.0])
+    w, h = cam["width"], cam["height"]
+    film = {"type": "hdrfilm", "width": w, "height": h, "pixel_format": "luminance",
+            "rfilter": {"type": "box"}, "sample_border": False}
+    sensor = {"film": film, "near_clip": cam["near"], "far_clip": cam["far"],
+              "sampler": {"type": "independent", "sample_count": spp}}
+    if cam["type"] == "orthographic":
+        half = cam["ortho_scale"] / 2.0 * (1.0 if w >= h else w / h)
+        m = m @ np.diag([half, half, 1.0, 1.0])
+        sensor.update(type="orthographic")
+    else:
+        sensor.update(type="perspective", fov=cam["fov_deg"], fov_axis=cam["fov_axis"])
+    sensor["to_world"] = mi.ScalarTransform4f(m.tolist())
+    return sensor
+
+
+def _mesh(mi, dr, name: str, s: dict):
+    has_n = s["normals"] is not None
+    mesh = mi.Mesh(name, len(s["vertices"]), len(s["faces"]), has_vertex_normals=has_n)
+    p = mi.traverse(mesh)
+    p["vertex_positions"] = dr.ravel(mi.Point3f(np.ascontiguousarray(s["vertices"].T)))
+    p["faces"] = dr.ravel(mi.Vector3u(np.ascontiguousarray(s["faces"].T)))
+    if has_n:
+        p["vertex_normals"] = dr.ravel(mi.Normal3f(np.ascontiguousarray(s["normals"].T)))
+    p.update()
+    return mesh
+
+
+def mitsuba_dict(mi, dr, desc: dict, spp: int = 16) -> dict:
+    """The plain Mitsuba scene dict (meshes as ``mi.Mesh`` objects)."""
+    integrator = sem.register(mi, dr)
+    scene = {"type": "scene", "integrator": {"type": integrator},
+             "sensor": _sensor(mi, desc["camera"], spp)}
+    for name, s in desc["shapes"].items():
+        scene[name] = _mesh(mi, dr, name, s)
+    return scene
+
+
+class MitsubaScene:
+    """One loaded layout: render it with given SEM values, or read its instance ids."""
+
+    def __init__(self, desc: dict, spp: int = 16, variant: str | None = None):
+        self.mi = mi = import_mitsuba(variant)
+        import drjit as dr
+
+        self.dr = dr
+        self.desc = desc
+        self.spp = spp
+        self.scene = mi.load_dict(mitsuba_dict(mi, dr, desc, spp))
+        self.sensor = self.scene.sensors()[0]
+        classes = {n: s["cls"] for n, s in desc["shapes"].items()}
+        ids = {n: s["pass_index"] for n, s in desc["shapes"].items()}
+        sem.install_tables(mi, dr, self.scene, classes, ids)
+        self.integrator = self.scene.integrator()
+        cam = desc["camera"]
+        self.height, self.width = cam["height"], cam["width"]
+        self.set_materials({CLASSES[c]: m for c, m in self._class_materials().items()})
+
+    def _class_materials(self) -> dict[int, dict]:
+        out = {}
+        for s in self.desc["shapes"].values():
+            out.setdefault(s["cls"], self.desc["materials"][s["material"]])
+        return out
+
+    def set_materials(self, values: dict) -> None:
+        """``values``: {"particle": {"sem_base": x, ...}, "substrate": {...}}; each x a
+        float or a Dr.Jit Float (gradients flow through)."""
+        mi, dr = self.mi, self.dr
+        fields = {"sem_base": "base", "sem_edge": "edge", "sem_exponent": "exponent"}
+        for key, attr in fields.items():
+            parts = [values.get(c, {}).get(key, 0.0 if key != "sem_exponent" else 1.0) for c in CLASSES]
+            if key != "sem_exponent":  # the gain scales the whole emitted signal
+                parts = [p * values.get(c, {}).get("sem_gain", 1.0) for p, c in zip(parts, CLASSES)]
+            idx = dr.arange(mi.UInt32, len(CLASSES))
+            arr = dr.zeros(mi.Float, len(CLASSES))
+            for k, v in enumerate(parts):  # select keeps gradients of traced values
+                arr = dr.select(idx == k, v if isinstance(v, mi.Float) else mi.Float(float(v)), arr)
+            setattr(self.integrator, attr, arr)
+
+    def render(self, seed: int = 0, spp: int | None = None):
+        """Image (H, W) as a Dr.Jit tensor; differentiable in the installed values."""
+        img = self.integrator.render(self.scene, self.sensor, seed=int(seed) % (2**32),
+                                     spp=spp or self.spp, develop=True, evaluate=False)
+        return img[..., 0]
+
+    def instances(self) -> np.ndarray:
+        """Particle id seen through each pixel centre (uint16, row 0 at the top)."""
+        mi, dr = self.mi, self.dr
+        h, w = self.height, self.width
+        idx = dr.arange(mi.UInt32, w * h)
+        x = mi.Float(idx % w) + 0.5
+        y = mi.Float(idx // w) + 0.5
+        pos = mi.Point2f(x / w, y / h)
+        ray, _ = self.sensor.sample_ray(0.0, 0.5, pos, mi.Point2f(0.5, 0.5))
+        si = self.scene.ray_intersect(ray)
+        rid = dr.reinterpret_array(mi.UInt32, si.shape)
+        pid = dr.gather(mi.UInt32, self.integrator.ids, rid, si.is_valid())
+        return np.array(pid, dtype=np.uint32).reshape(h, w).astype(np.uint16)
+
+
+def particle_class() -> int:
+    return CLASS_PARTICLE
