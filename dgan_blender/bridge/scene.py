@@ -31,9 +31,12 @@ def _sensor(mi, cam: dict, spp: int) -> dict:
     return sensor
 
 
-def _mesh(mi, dr, name: str, s: dict):
+def _mesh(mi, dr, name: str, s: dict, bsdf=None):
     has_n = s["normals"] is not None
-    mesh = mi.Mesh(name, len(s["vertices"]), len(s["faces"]), has_vertex_normals=has_n)
+    props = mi.Properties()
+    if bsdf is not None:
+        props["bsdf"] = bsdf
+    mesh = mi.Mesh(name, len(s["vertices"]), len(s["faces"]), props=props, has_vertex_normals=has_n)
     p = mi.traverse(mesh)
     p["vertex_positions"] = dr.ravel(mi.Point3f(np.ascontiguousarray(s["vertices"].T)))
     p["faces"] = dr.ravel(mi.Vector3u(np.ascontiguousarray(s["faces"].T)))

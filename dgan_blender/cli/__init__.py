@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ..errors import DganError
-from . import doctor, export, render, scene
+from . import bridge, doctor, export, render, scene
 
 app = typer.Typer(
     name="dgan",
@@ -21,6 +21,7 @@ app.command("doctor", help=doctor.__doc__)(doctor.doctor)
 app.command("scene", help=scene.__doc__)(scene.scene)
 app.command("render", help=render.__doc__)(render.render)
 app.add_typer(export.app, name="export")
+app.add_typer(bridge.app, name="bridge")
 
 
 def main(argv: list[str] | None = None) -> None:
