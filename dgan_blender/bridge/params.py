@@ -64,8 +64,9 @@ def param_specs(cfg: SceneConfig) -> dict[str, ParamSpec]:
 
 def split(values: dict[str, torch.Tensor]) -> tuple[dict, dict]:
     """Render-side values as {"particle": {...}, "substrate": {...}} and noise values."""
-    gain = values.get("light.gain", 1.0)
-    mats: dict[str, dict] = {"particle": {"sem_gain": gain}, "substrate": {"sem_gain": gain}}
+    mats: dict[str, dict] = {"particle": {}, "substrate": {}}
+    if "light.gain" in values:
+        mats["particle"]["sem_gain"] = mats["substrate"]["sem_gain"] = values["light.gain"]
     noise = {}
     for name, v in values.items():
         group, _, field = name.partition(".")

@@ -74,7 +74,8 @@ class MitsubaScene:
         self.integrator = self.scene.integrator()
         cam = desc["camera"]
         self.height, self.width = cam["height"], cam["width"]
-        self.set_materials({CLASSES[c]: m for c, m in self._class_materials().items()})
+        self.base_materials = {CLASSES[c]: dict(m) for c, m in self._class_materials().items()}
+        self.set_materials({})
 
     def _class_materials(self) -> dict[int, dict]:
         out = {}
@@ -83,9 +84,10 @@ class MitsubaScene:
         return out
 
     def set_materials(self, values: dict) -> None:
-        """``values``: {"particle": {"sem_base": x, ...}, "substrate": {...}}; each x a
-        float or a Dr.Jit Float (gradients flow through)."""
+        """``values``: {"particle": {"sem_base": x, ...}, "substrate": {...}}, over the
+        scene's own materials; each x a float or a Dr.Jit Float (gradients flow through)."""
         mi, dr = self.mi, self.dr
+        values = {c: {**self.base_materials.get(c, {}), **values.get(c, {})} for c in CLASSES}
         fields = {"sem_base": "base", "sem_edge": "edge", "sem_exponent": "exponent"}
         for key, attr in fields.items():
             parts = [values.get(c, {}).get(key, 0.0 if key != "sem_exponent" else 1.0) for c in CLASSES]

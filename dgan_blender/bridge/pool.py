@@ -1,0 +1,100 @@
+"""Layout pool: scene layouts built once in Blender, exported, cached on disk, so an
+optimisation step swaps geometry in Mitsuba and never rebuilds Blender."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from ..config import SceneConfig
+from ..dataset.sample import sample_seed
+
+
+def save_description(desc: dict, path: Path) -> None:
+    arrays, shapes = {}, {}
+    for k, (name, s) in enumerate(desc["shapes"].items()):
+        arrays[f"v{k}"], arrays[f"f{k}"] = s["vertices"], s["faces"]
+        if s["normals"] is not None:
+            arrays[f"n{k}"] = s["normals"]
+        shapes[name] = {"k": k, "material": s["material"], "pass_index": s["pass_index"], "cls": s["cls"]}
+    header = {key: desc[key] for key in ("materials", "camera", "lights", "seed")}
+    header["shapes"] = shapes
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    tmp = Path(path).with_name(Path(path).name + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+
+
+def load_description(path: Path) -> dict:
+    with np.load(path) as z:
+        header = json.loads(bytes(z["header"]).decode())
+        shapes = {}
+        for name, s in header["shapes"].items():
+            k = s["k"]
+            shapes[name] = {"vertices": z[f"v{k}"], "faces": z[f"f{k}"],
+                            "normals": z[f"n{k}"] if f"n{k}" in z else None,
+                            "material": s["material"], "pass_index": s["pass_index"], "cls": s["cls"]}
+    header["shapes"] = shapes
+    return header
+
+
+def build_description(cfg: SceneConfig, seed: int) -> dict:
+    """Layout -> Blender scene -> exported description (the Blender round trip)."""
+    from ..blender.builder import build_scene
+    from ..geometry import generate_layout
+    from .export import describe
+
+    layout = generate_layout(cfg, np.random.default_rng(seed), seed)
+    return describe(build_scene(layout))
+
+
+class LayoutPool:
+    """``size`` layouts of ``cfg`` seeded by (seed, i); at most ``keep`` stay loaded."""
+
+    def __init__(self, cfg: SceneConfig, seed: int, size: int, cache_dir: Path, spp: int = 16,
+                 keep: int = 64, progress=None):
+        from ..config import to_dict as _to_dict
+
+        self.cfg, self.seed, self.size, self.spp, self.keep = cfg, seed, size, spp, keep
+        import hashlib
+
+        key = hashlib.sha1(json.dumps(_to_dict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+        self.dir = Path(cache_dir) / f"{cfg.name}_{key}_{seed}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._loaded: OrderedDict[int, object] = OrderedDict()
+        for i in range(size):
+            if not self.path(i).exists():
+                save_description(build_description(cfg, sample_seed(seed, i)), self.path(i))
+            if progress:
+                progress(i + 1, size)
+
+    def path(self, i: int) -> Path:
+        return self.dir / f"layout_{i:05d}.npz"
+
+    def scene(self, i: int):
+        """The loaded Mitsuba scene of layout ``i`` (LRU-cached)."""
+        from .scene import MitsubaScene
+
+        if i in self._loaded:
+            self._loaded.move_to_end(i)
+            return self._loaded[i]
+        ms = MitsubaScene(load_description(self.path(i)), spp=self.spp)
+        self._loaded[i] = ms
+        if len(self._loaded) > self.keep:
+            self._loaded.popitem(last=False)
+        return ms
+
+    def features(self, i: int) -> np.ndarray:
+        """Simple layout descriptors (particle count, coverage, mean size) that a
+        parameter network may condition on."""
+        desc = load_description(self.path(i))
+        parts = [s for s in desc["shapes"].values() if s["cls"] == 1]
+        cam = desc["camera"]
+        area = cam["ortho_scale"] ** 2 if cam["type"] == "orthographic" else 1.0
+        sizes = [np.ptp(s["vertices"][:, 0]) for s in parts] or [0.0]
+        cover = sum(np.ptp(s["vertices"][:, 0]) * np.ptp(s["vertices"][:, 1]) for s in parts) / area
+        return np.array([len(parts) / 50.0, cover, np.mean(sizes) / max(cam.get("ortho_scale", 1.0), 1e-9)],
+                        np.float32)
