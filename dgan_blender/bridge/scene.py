@@ -101,7 +101,10 @@ class MitsubaScene:
 
     def render(self, seed: int = 0, spp: int | None = None):
         """Image (H, W) as a Dr.Jit tensor; differentiable in the installed values."""
-        img = self.integrator.render(self.scene, self.sensor, seed=int(seed) % (2**32),
+        # an opaque seed keeps one compiled kernel for every seed (a literal would
+        # make Dr.Jit compile a new kernel per seed)
+        opaque = self.dr.opaque(self.mi.UInt32, int(seed) % (2**32))
+        img = self.integrator.render(self.scene, self.sensor, seed=opaque,
                                      spp=spp or self.spp, develop=True, evaluate=False)
         return img[..., 0]
 
