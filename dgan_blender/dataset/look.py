@@ -82,13 +82,15 @@ def _parse(table: dict, where: str) -> dict[str, Parameter]:
     return params
 
 
-def load_look(params: Path | None, cfg: SceneConfig) -> Look | None:
+def load_look(params: Path | None, cfg: SceneConfig | None) -> Look | None:
     """``params`` file if given, else the preset's shipped ``[fitted]`` table, else None."""
     if params is not None:
         data = read_toml(Path(params))
         if "parameters" not in data:
             raise DganError(f"{params}: no [parameters] table; give a params.toml written by 'dgan fit'")
         return Look(_parse(data["parameters"], str(params)), data.get("meta", {}))
+    if cfg is None:
+        return None
     try:
         data = read_toml(preset_path(cfg.name))
     except DganError:
