@@ -73,13 +73,24 @@ def _truncated_cdf(d: SizeDistribution, x) -> np.ndarray:
     return np.clip((f.cdf(np.clip(x, d.min_nm, d.max_nm)) - lo) / (hi - lo), 0, 1)
 
 
-def mean_square(d: SizeDistribution) -> float:
-    """E[size^2] in nm^2 (sets particle counts from area coverage), by quadrature."""
+def moment(d: SizeDistribution, k: int = 1) -> float:
+    """E[size^k] in nm^k of the truncated distribution, by quadrature of its CDF:
+    exact and seed-free, so derived particle counts never consume random numbers."""
     if d.kind == "fixed":
-        return d.mean_nm ** 2
+        return float(np.clip(d.mean_nm, d.min_nm, d.max_nm)) ** k
     x = np.linspace(d.min_nm, min(d.max_nm, _upper(d)), 4001)
     p = np.gradient(cdf(d, x), x)
-    return float(np.trapz(p * x * x, x) / max(np.trapz(p, x), 1e-12))
+    return float(np.trapz(p * x ** k, x) / max(np.trapz(p, x), 1e-12))
+
+
+def mean_size(d: SizeDistribution) -> float:
+    """E[size] in nm (wire counts from coverage: area = length x diameter)."""
+    return moment(d, 1)
+
+
+def mean_square(d: SizeDistribution) -> float:
+    """E[size^2] in nm^2 (particle counts from area coverage: pi/4 E[d^2] each)."""
+    return moment(d, 2)
 
 
 def _upper(d: SizeDistribution) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import SceneConfig
-from ..distributions import mean_square, sample_sizes
+from ..distributions import mean_size, mean_square, sample_sizes
 from ..errors import ConfigError
 from ..layout import Layout, Particle
 from .meshes import irregular_fn, particle_mesh, translated, tube_mesh
@@ -15,14 +15,14 @@ from .wires import centreline, drape
 __all__ = ["generate_layout", "particle_count"]
 
 
-def particle_count(cfg: SceneConfig, rng: np.random.Generator) -> int:
+def particle_count(cfg: SceneConfig) -> int:
+    """``particles.count``, or the count whose mean projected area gives ``coverage``."""
     p = cfg.particles
     if p.count > 0:
         return p.count
     w, h = cfg.field_nm
     if p.kind == "wire":
-        mean_len = float(np.mean(sample_sizes(cfg.wires.length, 2000, np.random.default_rng(0))))
-        mean_d = float(np.sqrt(mean_square(p.diameter)))
+        mean_len, mean_d = mean_size(cfg.wires.length), mean_size(p.diameter)
         return max(1, int(round(p.coverage * w * h / (mean_len * mean_d))))
     area = np.pi / 4.0 * mean_square(p.diameter)
     return max(1, int(round(p.coverage * w * h / area)))
@@ -30,7 +30,7 @@ def particle_count(cfg: SceneConfig, rng: np.random.Generator) -> int:
 
 def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int) -> Layout:
     """Every random choice comes from ``rng``: the same seed gives the same layout."""
-    n = particle_count(cfg, rng)
+    n = particle_count(cfg)
     if n > 20000:
         raise ConfigError(f"particles.count: {n} particles is more than 20000; lower particles.count/coverage")
     if cfg.particles.kind == "wire":

@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from matplotlib.path import Path as MplPath
-from scipy.spatial import ConvexHull
 
 from ..layout import Mesh
 
@@ -58,30 +56,48 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
     return q
 
 
-def radius_along(fn: dict, dirs: np.ndarray) -> np.ndarray:
+class RadialFn:
+    """``radius_fn`` with its lists turned into arrays once: placement evaluates it
+    tens of thousands of times, and converting the JSON lists dominated the cost."""
+
+    __slots__ = ("sphere", "scale", "rot", "axes", "normals", "offsets", "soft", "amp", "lobes",
+                 "ndirs", "phase")
+
+    def __init__(self, fn: dict):
+        self.sphere = fn["type"] == "sphere"
+        self.scale = float(fn["scale"])
+        if self.sphere:
+            return
+        self.rot = np.asarray(fn["rotation"], float).reshape(3, 3)
+        self.axes = np.asarray(fn["axes"], float)
+        self.normals = np.asarray(fn["planes"], float).reshape(-1, 3)
+        self.offsets = np.asarray(fn["offsets"], float)
+        self.soft = float(fn.get("soft", 0.04))
+        self.amp = float(fn.get("noise_amp", 0.0))
+        self.lobes = float(fn.get("noise_lobes", 0.0))
+        self.ndirs = np.asarray(fn.get("noise_dirs", []), float).reshape(-1, 3)
+        self.phase = np.asarray(fn.get("noise_phase", []), float)
+
+
+def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
     """Distance from the particle's centre to its surface along unit directions (N, 3)."""
+    f = fn if isinstance(fn, RadialFn) else RadialFn(fn)
     dirs = np.asarray(dirs, float).reshape(-1, 3)
-    if fn["type"] == "sphere":
-        return np.full(len(dirs), fn["scale"])
-    rot = np.asarray(fn["rotation"]).reshape(3, 3)
-    local = dirs @ rot
-    axes = np.asarray(fn["axes"])
-    r = 1.0 / np.sqrt(((local / axes) ** 2).sum(axis=1))
-    if fn["planes"]:
-        normals = np.asarray(fn["planes"])
-        offsets = np.asarray(fn["offsets"])
-        cos = local @ normals.T
-        with np.errstate(divide="ignore"):
-            dist = np.where(cos > 1e-6, offsets[None, :] / np.maximum(cos, 1e-6), np.inf)
+    if f.sphere:
+        return np.full(len(dirs), f.scale)
+    local = dirs @ f.rot
+    r = 1.0 / np.sqrt(((local / f.axes) ** 2).sum(axis=1))
+    if len(f.offsets):
+        cos = local @ f.normals.T
+        dist = f.offsets[None, :] / np.maximum(cos, 1e-6)
+        dist[cos <= 1e-6] = np.inf
         cand = np.concatenate([r[:, None], dist], axis=1)
-        s = fn["soft"]
         m = cand.min(axis=1, keepdims=True)
-        r = m[:, 0] - s * np.log(np.exp(-(cand - m) / s).sum(axis=1))  # rounded facet edges
-    if fn["noise_amp"] > 0:
-        v = np.asarray(fn["noise_dirs"])
-        wave = np.cos(fn["noise_lobes"] * (local @ v.T) + np.asarray(fn["noise_phase"]))
-        r = r * (1.0 + fn["noise_amp"] * wave.sum(axis=1) / np.sqrt(len(v)))
-    return r * fn["scale"]
+        r = m[:, 0] - f.soft * np.log(np.exp(-(cand - m) / f.soft).sum(axis=1))  # rounded facet edges
+    if f.amp > 0:
+        wave = np.cos(f.lobes * (local @ f.ndirs.T) + f.phase)
+        r = r * (1.0 + f.amp * wave.sum(axis=1) / np.sqrt(len(f.ndirs)))
+    return r * f.scale
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
@@ -165,38 +181,38 @@ def tube_mesh(points: np.ndarray, radius_nm: float, sides: int = 12) -> Mesh:
     return mesh
 
 
-def _hull_mask(xy: np.ndarray, px: float, w: int, h: int, out: np.ndarray) -> None:
-    """Mark pixels whose centres fall inside the convex hull of points ``xy`` (nm)."""
-    lo = np.floor(xy.min(axis=0) / px).astype(int)
-    hi = np.ceil(xy.max(axis=0) / px).astype(int)
-    c0, c1 = max(lo[0], 0), min(hi[0] + 1, w)
-    ys0, ys1 = max(lo[1], 0), min(hi[1] + 1, h)
-    if c0 >= c1 or ys0 >= ys1:
-        return
-    try:
-        hull = ConvexHull(xy)
-    except Exception:  # degenerate (flat) outline covers no pixel centre
-        return
-    path = MplPath(xy[hull.vertices])
-    cols = np.arange(c0, c1)
-    yrows = np.arange(ys0, ys1)  # index along y from the bottom
-    X, Y = np.meshgrid((cols + 0.5) * px, (yrows + 0.5) * px)
-    inside = path.contains_points(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-    rows = h - 1 - yrows
-    out[rows[:, None], cols[None, :]] |= inside
-
-
-def projected_area_px(mesh: Mesh, pixel_size_nm: float, width_px: int, height_px: int,
-                      ring_size: int | None = None) -> np.ndarray:
-    """The particle's own (unoccluded) top-down silhouette, sampled at pixel centres
-    exactly like the renderer, as a boolean (H, W) mask. Particles are convex-ish, so
-    their silhouette is a convex hull; tubes are treated piecewise, ring by ring."""
+def projected_area_px(mesh: Mesh, pixel_size_nm: float, width_px: int, height_px: int) -> np.ndarray:
+    """The mesh's own (unoccluded) top-down silhouette as a boolean (H, W) mask, sampled
+    at pixel centres exactly as the renderer's rays are, so ``visible / projected``
+    compares like with like. Every upward-facing triangle is rasterised over its own
+    small pixel box; their union is the silhouette of a closed mesh, convex or not
+    (a curved wire's outline is not its convex hull)."""
+    px = float(pixel_size_nm)
     out = np.zeros((height_px, width_px), dtype=bool)
-    xy = mesh.vertices[:, :2]
-    if ring_size:
-        rings = xy[: (len(xy) - 2)].reshape(-1, ring_size, 2)
-        for i in range(len(rings) - 1):
-            _hull_mask(np.vstack([rings[i], rings[i + 1]]), pixel_size_nm, width_px, height_px, out)
-    else:
-        _hull_mask(xy, pixel_size_nm, width_px, height_px, out)
+    tri = mesh.vertices[np.asarray(mesh.faces)][:, :, :2] / px - 0.5  # pixel-centre units
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    area2 = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    keep = area2 > 1e-12
+    a, b, c, area2 = a[keep], b[keep], c[keep], area2[keep]
+    lo = np.ceil(np.minimum(np.minimum(a, b), c) - 1e-9).astype(np.int64)
+    hi = np.floor(np.maximum(np.maximum(a, b), c) + 1e-9).astype(np.int64)
+    lo = np.maximum(lo, 0)
+    hi = np.minimum(hi, [width_px - 1, height_px - 1])
+    nx, ny = hi[:, 0] - lo[:, 0] + 1, hi[:, 1] - lo[:, 1] + 1
+    ok = (nx > 0) & (ny > 0)
+    if not ok.any():
+        return out
+    a, b, c, area2, lo, nx, ny = a[ok], b[ok], c[ok], area2[ok], lo[ok], nx[ok], ny[ok]
+    counts = nx * ny
+    t = np.repeat(np.arange(len(counts)), counts)
+    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    col = lo[t, 0] + k % nx[t]
+    yi = lo[t, 1] + k // nx[t]  # pixel index along y, from the bottom
+    eps = -1e-9 * area2[t]
+
+    def edge(p, q):
+        return (q[t, 0] - p[t, 0]) * (yi - p[t, 1]) - (q[t, 1] - p[t, 1]) * (col - p[t, 0])
+
+    inside = (edge(a, b) >= eps) & (edge(b, c) >= eps) & (edge(c, a) >= eps)
+    out[height_px - 1 - yi[inside], col[inside]] = True
     return out

@@ -13,9 +13,10 @@ import numpy as np
 
 from ..config import SceneConfig
 from ..errors import ConfigError
-from .meshes import icosphere, radius_along
+from .meshes import RadialFn, icosphere, radius_along
 
-_PROBE_DIRS = icosphere(2)[0]  # 162 directions for overlap tests
+_PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
+_JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
 
 
 @dataclass
@@ -24,28 +25,41 @@ class Body:
     rmax: float
     bottom: float  # distance from centre to the lowest point (positive)
     diameter: float
+    rmin: float = 0.0
+    rf: RadialFn | None = None
     centre: np.ndarray | None = None
     probes: np.ndarray | None = None  # surface points relative to the centre
 
     @classmethod
     def of(cls, fn: dict, diameter: float, vertices: np.ndarray) -> "Body":
         """``vertices``: the mesh about its centre; its lowest point rests on z = 0."""
-        probes = _PROBE_DIRS * radius_along(fn, _PROBE_DIRS)[:, None]
-        return cls(fn, float(np.linalg.norm(vertices, axis=1).max()),
-                   float(-vertices[:, 2].min()), diameter, None, probes)
+        rf = RadialFn(fn)
+        probes = _PROBE_DIRS * radius_along(rf, _PROBE_DIRS)[:, None]
+        r = np.linalg.norm(vertices, axis=1)
+        # inner radius a little under the sampled minimum: surfaces dip between vertices
+        return cls(fn, float(r.max()), float(-vertices[:, 2].min()), diameter,
+                   0.97 * float(min(r.min(), np.linalg.norm(probes, axis=1).min())), rf, None, probes)
 
 
 def penetration(a: Body, ca: np.ndarray, b: Body, cb: np.ndarray) -> float:
-    """How deep (nm) the surface of either body reaches into the other."""
+    """How deep (nm) the surface of either body reaches into the other: probes all
+    over the surface, then a finer look around the deepest one (contacts of elongated,
+    faceted bodies are narrow and fall between coarse probes)."""
     depth = 0.0
     for p, cp, q, cq in ((a, ca, b, cb), (b, cb, a, ca)):
         towards = cq - cp
         towards = towards / max(np.linalg.norm(towards), 1e-9)  # the deepest point of convex pairs
-        axis_pt = towards * radius_along(p.fn, towards[None])[0]
-        pts = np.vstack([p.probes, axis_pt]) + cp - cq
+        dirs_p = np.vstack([_PROBE_DIRS, towards])
+        pts = np.vstack([p.probes, towards * radius_along(p.rf, towards[None])[0]]) + cp - cq
         dist = np.linalg.norm(pts, axis=1)
-        dirs = pts / np.maximum(dist[:, None], 1e-9)
-        depth = max(depth, float((radius_along(q.fn, dirs) - dist).max()))
+        excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
+        k = int(np.argmax(excess))
+        fine = dirs_p[k] + _JITTER
+        fine /= np.linalg.norm(fine, axis=1, keepdims=True)
+        pts = fine * radius_along(p.rf, fine)[:, None] + cp - cq
+        dist = np.linalg.norm(pts, axis=1)
+        fine_excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
+        depth = max(depth, float(excess[k]), float(fine_excess.max()))
     return depth
 
 
@@ -59,6 +73,8 @@ class Packer:
         self.placed: list[Body] = []
         self._centres = np.zeros((0, 3))
         self._rmax = np.zeros(0)
+        self._rmin = np.zeros(0)
+        self._diam = np.zeros(0)
 
     def fits(self, body: Body, c: np.ndarray, ignore: int = -1) -> bool:
         if not (0.0 <= c[0] <= self.w and 0.0 <= c[1] <= self.h):
@@ -67,8 +83,12 @@ class Packer:
             return False
         if not len(self.placed):
             return True
-        near = np.flatnonzero(np.linalg.norm(self._centres - c, axis=1) < self._rmax + body.rmax)
-        for k in near:
+        dist = np.linalg.norm(self._centres - c, axis=1)
+        slack = self.tol * np.minimum(body.diameter, self._diam)
+        if (dist < self._rmin + body.rmin - slack).any():  # inner spheres overlap: no need to look
+            return False
+        near = np.flatnonzero(dist < self._rmax + body.rmax)
+        for k in near[np.argsort(dist[near])]:
             other = self.placed[k]
             allowed = self.tol * min(body.diameter, other.diameter)
             if penetration(body, c, other, self._centres[k]) > allowed + 1e-9:
@@ -80,32 +100,31 @@ class Packer:
         self.placed.append(body)
         self._centres = np.vstack([self._centres, body.centre])
         self._rmax = np.append(self._rmax, body.rmax)
+        self._rmin = np.append(self._rmin, body.rmin)
+        self._diam = np.append(self._diam, body.diameter)
         return len(self.placed) - 1
 
 
-def _contact_position(anchor: Body, body: Body, u: np.ndarray) -> np.ndarray:
-    d = radius_along(anchor.fn, u[None])[0] + radius_along(body.fn, -u[None])[0]
-    return anchor.centre + d * u
-
-
-def _resting_contact(anchor: Body, body: Body, phi: float) -> np.ndarray | None:
-    """Touching ``anchor`` along azimuth ``phi`` while resting on the substrate: the
-    centre height is fixed, the horizontal distance is solved by fixed-point steps."""
+def _resting_contact(anchor: Body, body: Body, phi: np.ndarray) -> np.ndarray:
+    """Centres (B, 3) touching ``anchor`` along azimuths ``phi`` while resting on the
+    substrate (NaN rows: no such contact): the centre height is fixed, the horizontal
+    distance is solved by fixed-point steps on the centre-line contact distance."""
+    phi = np.atleast_1d(np.asarray(phi, float))
     z = body.bottom
-    horiz = np.array([np.cos(phi), np.sin(phi), 0.0])
-    t = anchor.rmax + body.rmax
+    dz = z - anchor.centre[2]
+    horiz = np.column_stack([np.cos(phi), np.sin(phi), np.zeros_like(phi)])
+    t = np.full(len(phi), anchor.rmax + body.rmax)
+    ok = np.ones(len(phi), bool)
     for _ in range(6):
-        c = anchor.centre + t * horiz
-        c[2] = z
-        v = c - anchor.centre
-        u = v / np.linalg.norm(v)
-        d = radius_along(anchor.fn, u[None])[0] + radius_along(body.fn, -u[None])[0]
-        dz = z - anchor.centre[2]
-        if d <= abs(dz):
-            return None
-        t = np.sqrt(d * d - dz * dz)
-    c = anchor.centre + t * horiz
-    c[2] = z
+        v = t[:, None] * horiz
+        v[:, 2] = dz
+        u = v / np.linalg.norm(v, axis=1, keepdims=True)
+        d = radius_along(anchor.rf, u) + radius_along(body.rf, -u)
+        ok &= d > abs(dz)
+        t = np.sqrt(np.maximum(d * d - dz * dz, 0.0))
+    c = anchor.centre + t[:, None] * horiz
+    c[:, 2] = z
+    c[~ok] = np.nan
     return c
 
 
@@ -156,37 +175,73 @@ def place_agglomerates(packer: Packer, bodies: list[Body], rng: np.random.Genera
     return labels
 
 
-def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Generator) -> np.ndarray:
+def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Generator,
+            batch: int = 16) -> np.ndarray:
+    """Candidates come in batches around one anchor each; they are scored first and
+    tested for overlap best-first, so the expensive test runs on few of them."""
     a = packer.cfg.agglomerates
     centroid = packer._centres[members].mean(axis=0)
     scale = max(packer._rmax[members].mean(), 1e-9)
-    best, best_score = None, np.inf
-    n_valid = 0
-    for _ in range(a.max_tries):
+    member_set = np.zeros(len(packer.placed), bool)
+    member_set[members] = True
+    best, best_score, found, tried = None, np.inf, 0, 0
+    while tried < a.max_tries and found < 3:
         anchor = packer.placed[members[rng.integers(len(members))]]
-        if a.layers == "2d":
-            c = _resting_contact(anchor, body, rng.uniform(0, 2 * np.pi))
-        else:
-            u = rng.standard_normal(3)
-            u[2] = abs(u[2]) * 0.7
-            u /= np.linalg.norm(u)
-            c = _contact_position(anchor, body, u)
-            if c[2] < body.bottom:  # would sink into the substrate: settle next to the anchor
-                c = _resting_contact(anchor, body, float(np.arctan2(u[1], u[0])))
-        if c is None or not packer.fits(body, c):
-            continue
-        n_valid += 1
-        dist = np.linalg.norm((c - centroid)[:2]) / scale
-        score = a.compactness * dist + (1 - a.compactness) * rng.uniform(0, 3)
+        phi = rng.uniform(0, 2 * np.pi, batch)
+        cand = _resting_contact(anchor, body, phi)
         if a.layers == "3d":
-            score += 0.5 * (c[2] - body.bottom) / scale
-        if score < best_score:
-            best, best_score = c, score
-        if n_valid >= 12:
-            break
+            s = rng.uniform(0, 1, batch)[:, None]
+            xy = anchor.centre[:2] + s * (anchor.rmax + body.rmax) * np.column_stack([np.cos(phi), np.sin(phi)])
+            dropped, support = _drop(packer, body, xy)
+            on_member = (support >= 0) & member_set[np.maximum(support, 0)]
+            cand[on_member] = dropped[on_member]  # else: landed beside the cluster, settle on the anchor
+        tried += batch
+        dist = np.linalg.norm((cand - centroid)[:, :2], axis=1) / scale
+        score = a.compactness * dist + (1 - a.compactness) * rng.uniform(0, 3, batch)
+        score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
+        score[np.isnan(score)] = np.inf
+        for k in np.argsort(score):
+            if not np.isfinite(score[k]) or score[k] >= best_score:
+                break
+            if packer.fits(body, cand[k]):
+                best, best_score = cand[k], score[k]
+                found += 1
+                break
     if best is None:
         raise _cannot_pack(packer.cfg)
     return best
+
+
+def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower ``body`` vertically at each of ``xy`` (B, 2) until it rests on the
+    substrate or on the highest particle beneath it (support index, -1: substrate), so
+    stacked particles are always carried by something rather than floating."""
+    z = np.full(len(xy), body.bottom)
+    support = np.full(len(xy), -1)
+    dxy = np.linalg.norm(packer._centres[None, :, :2] - xy[:, None, :], axis=2)
+    reach = dxy < packer._rmax[None, :] + body.rmax
+    for k in np.flatnonzero(reach.any(axis=0)):
+        rows = np.flatnonzero(reach[:, k])
+        zk = _stack_height(packer.placed[k], body, xy[rows], dxy[rows, k])
+        up = zk > z[rows]
+        z[rows[up]], support[rows[up]] = zk[up], k
+    return np.column_stack([xy, z]), support
+
+
+def _stack_height(other: Body, body: Body, xy: np.ndarray, dxy: np.ndarray) -> np.ndarray:
+    """Centre heights at which ``body`` above ``xy`` touches ``other`` from above
+    (fixed point on the centre-line contact distance; -inf: no contact)."""
+    oc = other.centre
+    z = oc[2] + np.sqrt(np.maximum((other.rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
+    miss = np.zeros(len(xy), bool)
+    for _ in range(6):
+        v = np.column_stack([xy - oc[:2], z - oc[2]])
+        u = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        d = radius_along(other.rf, u) + radius_along(body.rf, -u)
+        miss |= d <= dxy
+        z = oc[2] + np.sqrt(np.maximum(d * d - dxy * dxy, 0.0))
+    z[miss] = -np.inf
+    return z
 
 
 def _cannot_pack(cfg: SceneConfig) -> ConfigError:

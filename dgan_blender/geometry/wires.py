@@ -45,11 +45,12 @@ def drape(xy: np.ndarray, radius: float, earlier: list[tuple[np.ndarray, float]]
                     / np.maximum((ab[:, :2] ** 2).sum(1), 1e-9), 0, 1)
         near = a[None, :, :2] + t[..., None] * ab[None, :, :2]
         dist = np.linalg.norm(xy[:, None, :2] - near, axis=2)
-        k = dist.argmin(axis=1)
-        dmin = dist[np.arange(len(xy)), k]
-        zk = a[k, 2] + t[np.arange(len(xy)), k] * ab[k, 2]
+        zk = a[None, :, 2] + t * ab[None, :, 2]
         reach = radius + r
-        lift = np.where(dmin < reach, zk + np.sqrt(np.maximum(reach**2 - dmin**2, 0.0)), 0.0)
+        # every segment within reach counts, not only the nearest in xy: an earlier wire
+        # that itself climbs over another is higher a little further along
+        need = np.where(dist < reach, zk + np.sqrt(np.maximum(reach**2 - dist**2, 0.0)), 0.0)
+        lift = need.max(axis=1)
         z = np.maximum(z, lift)
     if len(z) > 4:  # smooth, then never go below the required heights
         kernel = np.ones(5) / 5

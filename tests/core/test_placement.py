@@ -66,6 +66,30 @@ def test_agglomerates_are_connected(preset, overrides):
         assert n_comp == 1, f"agglomerate {k} falls apart"
 
 
+@pytest.mark.parametrize("preset, overrides", [("tio2-sem", ()), ("sio2-him", ["agglomerates.layers=3d"])])
+def test_3d_particles_rest_on_something(preset, overrides):
+    """Gravity-like stacking: each particle is on the substrate or touches a particle
+    whose centre is lower (it is carried, not glued to a side or floating)."""
+    lay = layout(preset, overrides, seed=4)
+    ps = lay.particles
+    tol = lay.config.agglomerates.overlap_tolerance
+    stacked = 0
+    for p in ps:
+        if p.mesh.vertices[:, 2].min() <= tol * p.diameter_nm:
+            continue
+        stacked += 1
+        carried = False
+        for q in ps:
+            v = p.center_nm - q.center_nm
+            if q is p or v[2] <= 0:
+                continue
+            u = v / np.linalg.norm(v)
+            gap = np.linalg.norm(v) - radius_along(q.radius_fn, u[None])[0] - radius_along(p.radius_fn, -u[None])[0]
+            carried |= gap < 0.02 * min(p.diameter_nm, q.diameter_nm)
+        assert carried, f"particle {p.id} floats"
+    assert 0 < stacked < len(ps)
+
+
 def test_wires_stay_in_field():
     lay = layout("agnw-sem", seed=2)
     w, h = lay.config.field_nm
@@ -75,10 +99,36 @@ def test_wires_stay_in_field():
         assert xy.min() >= -r * 1.01 and xy[:, 0].max() <= w + r * 1.01 and xy[:, 1].max() <= h + r * 1.01
         assert p.length_nm > 0
     assert len(lay.particles) == lay.config.particles.count
+    assert all(p.agglomerate == -1 for p in lay.particles)
+    assert [p.id for p in lay.particles] == list(range(1, len(lay.particles) + 1))
+
+
+def _axis(p):
+    sides = p.radius_fn["sides"]
+    return p.mesh.vertices[:-2].reshape(-1, sides, 3).mean(axis=1)
+
+
+def test_wires_drape_over_earlier_wires():
+    """Where a wire crosses an earlier one it is lifted so their axes stay about a
+    diameter apart instead of passing through each other."""
+    lay = layout("agnw-sem", ["particles.count=30"], seed=7)
+    worst = np.inf
+    for i, p in enumerate(lay.particles):
+        P = _axis(p)
+        for q in lay.particles[:i]:
+            Q = _axis(q)
+            a, ab = Q[:-1], np.diff(Q, axis=0)
+            t = np.clip(np.einsum("kij,ij->ki", P[:, None] - a[None], ab) / (ab ** 2).sum(1), 0, 1)
+            d = np.linalg.norm(P[:, None] - (a[None] + t[..., None] * ab[None]), axis=2).min()
+            worst = min(worst, d / ((p.diameter_nm + q.diameter_nm) / 2))
+    assert worst > 0.9
+    assert max(p.mesh.vertices[:, 2].max() for p in lay.particles) > 2 * min(p.diameter_nm for p in lay.particles)
 
 
 def test_same_seed_same_layout():
-    a, b, c = layout("tio2-sem", seed=11), layout("tio2-sem", seed=11), layout("tio2-sem", seed=12)
+    small = ["image.width_px=160", "image.height_px=160"]
+    a, b, c = (layout("tio2-sem", small, seed=s) for s in (11, 11, 12))
+    assert [p.radius_fn for p in a.particles] == [p.radius_fn for p in b.particles]
     assert all(np.array_equal(p.mesh.vertices, q.mesh.vertices) for p, q in zip(a.particles, b.particles))
     assert not np.array_equal(a.particles[0].mesh.vertices, c.particles[0].mesh.vertices)
 
@@ -90,7 +140,10 @@ def test_seed_zero_is_valid():
 def test_too_many_particles_is_a_config_error():
     with pytest.raises(ConfigError, match="particles.count"):
         layout("sio2-him", ["particles.count=3000", "image.width_px=64", "image.height_px=64",
-                            "agglomerates.max_tries=20"])
+                            "agglomerates.max_tries=20", "particles.mesh_subdivisions=1"])
+    with pytest.raises(ConfigError, match="particles.count"):
+        layout("sio2-him", ["particles.count=500", "image.width_px=64", "image.height_px=64",
+                            "agglomerates.placement=random", "particles.mesh_subdivisions=1"])
 
 
 def test_coverage_sets_the_count():
