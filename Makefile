@@ -6,7 +6,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(VENV)/bin/dgan scene --preset tio2-sem --seed 0 --out demo
+	$(VENV)/bin/dgan render --preset tio2-sem --count 16 --seed 0 --out demo
 
 test: setup
 	$(VENV)/bin/python -m pytest -q

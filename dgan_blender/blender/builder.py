@@ -29,8 +29,24 @@ def enable_nodes(idblock) -> None:
 
 
 def reset_scene() -> bpy.types.Scene:
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    return bpy.context.scene
+    """An empty scene. The first call loads factory settings; later calls only remove
+    data blocks, which is ten times faster (data-set rendering resets per sample)."""
+    global _FRESH
+    if not _FRESH:
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        _FRESH = True
+        return bpy.context.scene
+    for coll in (bpy.data.objects, bpy.data.meshes, bpy.data.materials, bpy.data.lights,
+                 bpy.data.cameras, bpy.data.worlds, bpy.data.collections, bpy.data.images):
+        for block in list(coll):
+            coll.remove(block, do_unlink=True)
+    scene = bpy.context.scene
+    for key in list(scene.keys()):
+        del scene[key]
+    return scene
+
+
+_FRESH = False
 
 
 def mesh_object(name: str, mesh: Mesh, smooth: bool = True) -> bpy.types.Object:
@@ -45,7 +61,6 @@ def mesh_object(name: str, mesh: Mesh, smooth: bool = True) -> bpy.types.Object:
     me.polygons.add(len(faces))
     me.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
     me.update(calc_edges=True)
-    me.validate(clean_customdata=False)
     if smooth:
         me.shade_smooth()
     return bpy.data.objects.new(name, me)

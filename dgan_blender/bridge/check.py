@@ -47,15 +47,20 @@ def check_point(specs) -> dict[str, float]:
 def gradient_errors(ms, specs, spp: int, seed: int = 7) -> dict[str, float]:
     """Relative error of each AD gradient vs a central difference (same seeds, so the
     Monte Carlo samples are identical on both sides)."""
-    from .render import render_with_noise
+    from . import noise as noise_model
+    from .params import split
+    from .render import render
 
     point = check_point(specs)
     h, w = ms.height, ms.width
-    weights = torch.rand((1, 1, h, w), generator=torch.Generator().manual_seed(1))
+    weights = torch.rand((1, 1, h, w), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    z = {k: v.double() for k, v in noise_model.draws((1, 1, h, w), torch.Generator().manual_seed(3)).items()}
 
     def loss(values):
-        img = render_with_noise(ms, values, seed, torch.Generator().manual_seed(3), spp=spp)
-        return (img * weights).mean()
+        # render_with_noise, with the detector stage in float64: the noise parameters'
+        # gradients are ~1e-4 of the loss, below float32 round-off over a 1e-3 step
+        clean = render(ms, values, seed, spp=spp)[None, None].double()
+        return (noise_model.apply(clean, split(values)[1], z) * weights).mean()
 
     values = {n: torch.tensor(v, requires_grad=True) for n, v in point.items()}
     loss(values).backward()
@@ -75,7 +80,8 @@ def gradient_errors(ms, specs, spp: int, seed: int = 7) -> dict[str, float]:
 
 
 def bare_fwdbwd(ms, spp: int) -> float:
-    """The floor: the same scene and spp differentiated by a minimal Dr.Jit loop."""
+    """The floor: the same scene and spp rendered (the image evaluated, as any loss needs
+    it) and differentiated by a minimal Dr.Jit loop, fresh seed per call, no torch."""
     dr, mi = ms.dr, ms.mi
     integ = ms.integrator
     base = mi.Float(np.array(integ.base))
@@ -87,7 +93,9 @@ def bare_fwdbwd(ms, spp: int) -> float:
         dr.enable_grad(base, edge, expo)
         integ.base, integ.edge, integ.exponent = base, edge, expo
         img = integ.render(ms.scene, ms.sensor, seed=seed[0], spp=spp, develop=True, evaluate=False)
-        dr.backward(dr.mean(img, axis=None))
+        loss = dr.mean(img, axis=None)
+        dr.eval(img, loss)  # rendered, as a loss needs the image, then differentiated
+        dr.backward(loss)
         dr.eval(dr.grad(base), dr.grad(edge), dr.grad(expo))
         seed[0] += 1
 
@@ -146,16 +154,17 @@ def run_check(cfg: SceneConfig, seed: int, out: Path, spp: int) -> dict:
 
     values = {n: torch.tensor(v.default, requires_grad=True) for n, v in specs.items()}
     gen = torch.Generator().manual_seed(0)
+    seeds = iter(range(100, 10**6))  # a fresh seed per call, as in a fit (and as the bare loop)
 
     def fwd():
         with torch.no_grad():
-            render_with_noise(ms, values, 1, gen, spp=spp)
+            render_with_noise(ms, values, next(seeds), gen, spp=spp)
 
     def fwdbwd():
-        render_with_noise(ms, values, 1, gen, spp=spp).mean().backward()
+        render_with_noise(ms, values, next(seeds), gen, spp=spp).mean().backward()
 
     def bridge_fwdbwd():  # the render alone, as the bare loop measures it
-        render(ms, values, 1, spp=spp).mean().backward()
+        render(ms, values, next(seeds), spp=spp).mean().backward()
 
     result["fwd_s"] = round(_median_time(fwd), 4)
     result["fwdbwd_s"] = round(_median_time(fwdbwd), 4)

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from ..errors import DganError
+
 CLASS_SUBSTRATE, CLASS_PARTICLE = 0, 1
 _SEM_FIELDS = ("sem_base", "sem_edge", "sem_exponent")
 
@@ -34,16 +36,30 @@ def _material(mat) -> dict:
             "specular": float(bsdf.inputs["Specular IOR Level"].default_value)}
 
 
+def _triangles(me) -> np.ndarray:
+    """Triangle vertex indices; an all-triangle mesh is read straight from its loops."""
+    n_p = len(me.polygons)
+    sizes = np.empty(n_p, np.int32)
+    me.polygons.foreach_get("loop_total", sizes)
+    if n_p and (sizes == 3).all():
+        loops = np.empty(len(me.loops), np.int32)
+        me.loops.foreach_get("vertex_index", loops)
+        return loops
+    me.calc_loop_triangles()
+    tris = np.empty(len(me.loop_triangles) * 3, np.int32)
+    me.loop_triangles.foreach_get("vertices", tris)
+    return tris
+
+
 def _mesh(obj, depsgraph) -> dict:
-    ev = obj.evaluated_get(depsgraph)
-    me = ev.to_mesh()
+    plain = not obj.modifiers and obj.data.shape_keys is None  # nothing to evaluate
+    ev = obj if plain else obj.evaluated_get(depsgraph)
+    me = ev.data if plain else ev.to_mesh()
     try:
-        me.calc_loop_triangles()
-        n_v, n_t = len(me.vertices), len(me.loop_triangles)
+        n_v = len(me.vertices)
         co = np.empty(n_v * 3, np.float32)
         me.vertices.foreach_get("co", co)
-        tris = np.empty(n_t * 3, np.int32)
-        me.loop_triangles.foreach_get("vertices", tris)
+        tris = _triangles(me)
         smooth = np.empty(len(me.polygons), bool)
         me.polygons.foreach_get("use_smooth", smooth)
         normals = None
@@ -60,14 +76,18 @@ def _mesh(obj, depsgraph) -> dict:
         return {"vertices": v.astype(np.float32), "faces": tris.reshape(-1, 3).astype(np.uint32),
                 "normals": None if normals is None else normals.astype(np.float32)}
     finally:
-        ev.to_mesh_clear()
+        if not plain:
+            ev.to_mesh_clear()
 
 
 def describe(scene) -> dict:
     """The visible meshes, their materials, the camera and the lights of ``scene``."""
     import bpy
 
-    depsgraph = bpy.context.evaluated_depsgraph_get()
+    bpy.context.view_layer.update()  # fresh matrix_world for objects moved since
+    depsgraph = None
+    if any(o.type == "MESH" and (o.modifiers or o.data.shape_keys) for o in scene.objects):
+        depsgraph = bpy.context.evaluated_depsgraph_get()
     shapes = {}
     materials = {}
     for obj in scene.objects:
@@ -89,6 +109,8 @@ def describe(scene) -> dict:
 
 def _camera(scene) -> dict:
     cam = scene.camera
+    if cam is None:
+        raise DganError(f"scene '{scene.name}' has no active camera; add one (Mitsuba renders what it sees)")
     r = scene.render
     w = int(r.resolution_x * r.resolution_percentage / 100)
     h = int(r.resolution_y * r.resolution_percentage / 100)
@@ -107,4 +129,6 @@ def _light(obj) -> dict:
     d = obj.data
     m = np.array(obj.matrix_world)
     return {"kind": d.type.lower(), "energy": float(d.energy), "position": m[:3, 3].tolist(),
+            "to_world": m.tolist(), "shape": str(getattr(d, "shape", "SQUARE")),
+            "size_y": float(getattr(d, "size_y", 0.0)),
             "direction": (-m[:3, 2]).tolist(), "size": float(getattr(d, "size", 0.0))}

@@ -26,33 +26,37 @@ NOISE_PARAMS = {
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    """Separable blur as a weighted sum of shifted views: unlike ``conv2d`` its backward
+    pass is plain element-wise work (conv's weight gradient for a 1x13 kernel is slow on
+    CPU and would dominate the step). sigma -> 0 tends to a delta kernel continuously."""
     radius = 6
     t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     s = torch.clamp(sigma, min=1e-3)
     k = torch.exp(-0.5 * (t / s) ** 2)
     k = k / k.sum()
-    # sigma -> 0 gives a delta kernel: the blur vanishes continuously
+    h, w = x.shape[-2:]
     xp = F.pad(x, (radius, radius, 0, 0), mode="replicate")
-    x = F.conv2d(xp, k.view(1, 1, 1, -1))
-    xp = F.pad(x, (0, 0, radius, radius), mode="replicate")
-    return F.conv2d(xp, k.view(1, 1, -1, 1))
+    y = sum(k[i] * xp[..., i:i + w] for i in range(2 * radius + 1))
+    yp = F.pad(y, (0, 0, radius, radius), mode="replicate")
+    return sum(k[i] * yp[..., i:i + h, :] for i in range(2 * radius + 1))
 
 
 def _jitter(x: torch.Tensor, amount: torch.Tensor, z_rows: torch.Tensor) -> torch.Tensor:
     """Each scan line shifted horizontally by amount * z (px). Cubic (Keys) interpolation
-    is C1 in the shift, so the gradient in ``amount`` has no kinks at whole pixels."""
+    is C1 in the shift, so the gradient in ``amount`` has no kinks at whole pixels. The
+    shift is constant along a row, so the four tap weights are per-row scalars."""
     b, _, h, w = x.shape
-    shift = amount * z_rows.view(b, h, 1)  # px
-    xs = torch.arange(w, dtype=x.dtype, device=x.device).view(1, 1, w) - shift
-    base = xs.floor()
-    t = xs - base
+    s = -(amount * z_rows.view(b, h, 1))  # source offset of each row, px
+    base = torch.floor(s)
+    t = s - base
+    t2, t3 = t * t, t * t * t
+    weights = (-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0,
+               -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2)
+    cols = torch.arange(w, dtype=x.dtype, device=x.device).view(1, 1, w) + base
     xi = x[:, 0]
     out = torch.zeros_like(xi)
-    for k in (-1, 0, 1, 2):
-        d = torch.abs(t - k)
-        wk = torch.where(d <= 1, 1.5 * d**3 - 2.5 * d**2 + 1,
-                         torch.where(d < 2, -0.5 * d**3 + 2.5 * d**2 - 4 * d + 2, torch.zeros_like(d)))
-        idx = torch.clamp(base + k, 0, w - 1).long()
+    for k, wk in zip((-1, 0, 1, 2), weights):
+        idx = torch.clamp(cols + k, 0, w - 1).long()
         out = out + wk * torch.gather(xi, 2, idx)
     return out.unsqueeze(1)
 

@@ -26,12 +26,30 @@ def render_principled(desc: dict, spp: int, seed: int = 0, variant: str | None =
                 "specular": m.get("specular", 0.5)}
         scene[name] = _mesh(mi, dr, name, s, mi.load_dict(bsdf))
     for i, light in enumerate(desc["lights"]):
-        if light["kind"] == "sun":
-            scene[f"light_{i}"] = {"type": "directional", "direction": light["direction"],
-                                   "irradiance": {"type": "rgb", "value": [light["energy"]] * 3}}
-        else:
-            scene[f"light_{i}"] = {"type": "point", "position": light["position"],
-                                   "intensity": {"type": "rgb", "value": [light["energy"] / (4 * np.pi)] * 3}}
+        scene[f"light_{i}"] = _emitter(mi, light)
     loaded = mi.load_dict(scene)
     img = mi.render(loaded, spp=spp, seed=seed)
     return np.array(img)[..., 0]
+
+
+def _emitter(mi, light: dict) -> dict:
+    """Cycles' light units in Mitsuba's: a sun's strength is irradiance; a point's power
+    P spreads over 4 pi sr; an area light is a one-sided Lambertian square,
+    rectangle, disk or ellipse (emitting along its local -Z) of radiance P / (pi * area).
+    Cycles' soft point light (radius > 0) is not a delta light; it comes out about
+    d^2 / (d^2 + r^2) darker than this point at distance d."""
+    p = light["energy"]
+    if light["kind"] == "sun":
+        return {"type": "directional", "direction": light["direction"],
+                "irradiance": {"type": "rgb", "value": [p] * 3}}
+    if light["kind"] == "area" and light["size"] > 0:
+        shape = light.get("shape", "SQUARE")
+        sx = light["size"]
+        sy = light.get("size_y", sx) if shape in ("RECTANGLE", "ELLIPSE") else sx
+        disk = shape in ("DISK", "ELLIPSE")
+        area = np.pi * sx * sy / 4.0 if disk else sx * sy
+        m = np.array(light["to_world"], float) @ np.diag([sx / 2, -sy / 2, -1.0, 1.0])  # normal -> -Z
+        return {"type": "disk" if disk else "rectangle", "to_world": mi.ScalarTransform4f(m.tolist()),
+                "emitter": {"type": "area", "radiance": {"type": "rgb", "value": [p / (np.pi * area)] * 3}}}
+    return {"type": "point", "position": light["position"],
+            "intensity": {"type": "rgb", "value": [p / (4 * np.pi)] * 3}}

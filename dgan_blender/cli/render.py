@@ -40,7 +40,7 @@ def render(
     seed: Annotated[int, typer.Option(help="Run seed: sample i uses a layout seeded by (seed, i).")] = 0,
     params: Annotated[Optional[Path], typer.Option(help="params.toml from 'dgan fit' (default: the preset's shipped fitted values).")] = None,
     engine: Annotated[str, typer.Option(help="mitsuba (the bridge; same as the fit) or cycles (Blender).")] = "mitsuba",
-    workers: Annotated[int, typer.Option(min=0, help="Local Dask worker processes, one thread each (0: in this process).")] = 1,
+    workers: Annotated[Optional[int], typer.Option(min=0, help="Local Dask worker processes, one thread each (0: in this process; default: cores, at most 4).")] = None,
     scheduler: Annotated[Optional[str], typer.Option(help="Address of an existing Dask scheduler, e.g. tcp://host:8786.")] = None,
     shard: Annotated[Optional[str], typer.Option(help="I/N: render only indices i with i % N == I (job arrays).")] = None,
     spp: Annotated[Optional[int], typer.Option(min=1, help="Samples per pixel.")] = None,
@@ -62,6 +62,10 @@ def render(
     cfg = load_config(preset, set_ or [], extra=extra)
     if params is not None and not params.exists():
         raise DganError(f"{params}: no such file; give the params.toml written by 'dgan fit'")
+    if workers is None:
+        import os
+
+        workers = max(1, min(os.cpu_count() or 1, 4))
     job = RenderJob(cfg=cfg, count=count, out=out, seed=seed, engine=engine, workers=workers,
                     scheduler=scheduler, shard=parse_shard(shard), params=params)
     bar = _Bar()
