@@ -45,7 +45,7 @@ def probabilities_to_instances(probs: np.ndarray, min_seed_px: int = 1) -> np.nd
     # one-pixel background line still separates.
     elevation = probs[BOUNDARY] - probs[PARTICLE]
     labels = watershed(elevation, markers=seeds, mask=foreground, connectivity=1)
-    rest, m = ndi.label(foreground & (labels == 0), structure=FOUR)
+    rest, _ = ndi.label(foreground & (labels == 0), structure=FOUR)
     labels = np.where(rest > 0, rest + n, labels)
     return labels.astype(np.int32)
 

@@ -80,3 +80,30 @@ def test_render_bad_input(tmp_path):
     assert r.returncode == 2 and "--engine" in r.stderr
     r = dgan("render", "--params", str(tmp_path / "none.toml"), "--out", str(tmp_path / "x"))
     assert r.returncode == 2 and "none.toml" in r.stderr
+
+
+CLUSTER = """
+import sys, time
+from dask.distributed import LocalCluster
+c = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+print(c.scheduler_address, flush=True)
+sys.stdin.read()
+c.close()
+"""
+
+
+@pytest.mark.slow
+def test_existing_scheduler(tmp_path):
+    pytest.importorskip("dask.distributed")
+    # the cluster runs in its own bpy-free process, as a cluster would
+    proc = subprocess.Popen([sys.executable, "-c", CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        address = proc.stdout.readline().strip()
+        assert address.startswith("tcp://")
+        r = dgan("render", *SMALL, "--count", "2", "--out", str(tmp_path / "d"), "--scheduler", address)
+        assert r.returncode == 0, r.stderr
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert dgan("validate", str(tmp_path / "d"), "--count", "2").returncode == 0

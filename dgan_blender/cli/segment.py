@@ -1,0 +1,25 @@
+"""Segment new micrographs with a trained model and measure every particle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def segment(
+    model: Annotated[Path, typer.Option(help="model.pt written by 'dgan eval'.")],
+    images: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF with SEM metadata, or PNG), or its images/ subfolder.")],
+    out: Annotated[Path, typer.Option(help="Output folder: instances/, particles.csv, size_distribution.png.")] = Path("segmented"),
+    bar_rows: Annotated[Optional[int], typer.Option(min=0, help="Information-bar height in px (default: detected per image).")] = None,
+    pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm, for images whose metadata lack it.")] = None,
+) -> None:
+    """Writes OUT/instances/NAME.png (uint16 ids), OUT/particles.csv (equivalent diameter
+    in nm, area, circularity, touching neighbours, border flag) and OUT/size_distribution.png."""
+    from ..evaluate.measure import segment_folder
+
+    summary = segment_folder(model, images, out, bar_rows=bar_rows, pixel_size_nm=pixel_size,
+                             log=lambda msg: typer.echo(msg, err=True))
+    print(json.dumps(summary))

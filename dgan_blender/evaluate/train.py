@@ -1,0 +1,208 @@
+"""Training the benchmark network and applying it to whole micrographs.
+
+All randomness comes from the run seed: patch draws from a numpy Generator, weight
+initialisation under a forked torch RNG, so that two runs with one seed on one machine
+train the same network and the seed saved with the model says how to get it again.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..annotate import semantic_mask
+from .data import Sample, normalise, resample
+from .unet import UNet
+
+IGNORE = 255  # target value of padding, excluded from the loss
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 10
+    seed: int = 0
+    patch: int = 256
+    batch: int = 8
+    lr: float = 2e-3
+    dice: bool = True
+    time_limit_s: float | None = None  # wall budget: stops mid-epoch, schedule follows it
+    base: int = 16
+
+
+def prepare(samples: list[Sample], pixel_size_nm: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(normalised image, semantic target) pairs at the training pixel size. The target
+    is derived from instances after resampling, so boundaries stay one pixel wide."""
+    out = []
+    for s in samples:
+        f = s.pixel_size_nm / pixel_size_nm
+        inst = resample(s.instances, f, labels=True)
+        out.append((normalise(resample(s.image, f)), semantic_mask(inst)))
+    return out
+
+
+def draw_patches(data, n: int, patch: int, rng: np.random.Generator):
+    """``n`` random crops, images picked by area, each flipped/rotated by one of the 8
+    symmetries of the square (SEM has no preferred orientation)."""
+    areas = np.array([im.size for im, _ in data], float)
+    xs = np.empty((n, 1, patch, patch), np.float32)
+    ys = np.full((n, patch, patch), IGNORE, np.int64)
+    for k, i in enumerate(rng.choice(len(data), size=n, p=areas / areas.sum())):
+        im, sem = data[i]
+        h, w = im.shape
+        y0 = int(rng.integers(0, max(h - patch, 0) + 1))
+        x0 = int(rng.integers(0, max(w - patch, 0) + 1))
+        a, b = im[y0:y0 + patch, x0:x0 + patch], sem[y0:y0 + patch, x0:x0 + patch]
+        rot, flip = int(rng.integers(4)), bool(rng.integers(2))
+        a, b = np.rot90(a, rot), np.rot90(b, rot)
+        if flip:
+            a, b = a[:, ::-1], b[:, ::-1]
+        xs[k, 0, :a.shape[0], :a.shape[1]] = a
+        ys[k, :b.shape[0], :b.shape[1]] = b
+    return torch.from_numpy(xs), torch.from_numpy(ys)
+
+
+def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """1 - mean soft Dice over the three classes; keeps the thin boundary class from
+    being drowned by background pixels in the cross-entropy."""
+    valid = (target != IGNORE).unsqueeze(1)
+    probs = logits.softmax(1) * valid
+    onehot = F.one_hot(target.clamp(max=logits.shape[1] - 1), logits.shape[1]).permute(0, 3, 1, 2) * valid
+    inter = (probs * onehot).sum((0, 2, 3))
+    denom = probs.sum((0, 2, 3)) + onehot.sum((0, 2, 3))
+    return 1 - ((2 * inter + 1) / (denom + 1)).mean()
+
+
+def learning_rate(peak: float, progress: float) -> float:
+    """Linear warm-up over the first 5 %, then cosine decay to 1 % of the peak."""
+    if progress < 0.05:
+        return peak * (0.1 + 0.9 * progress / 0.05)
+    t = (progress - 0.05) / 0.95
+    return peak * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, log=print):
+    """Returns (model, history). One epoch = as many patches as cover the training
+    pixels once, so the budget scales with the data, not with the image count."""
+    data = prepare(samples, pixel_size_nm)
+    rng = np.random.default_rng(settings.seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        model = UNet(base=settings.base)
+    dev = device()
+    model.to(dev).train()
+    per_epoch = max(1, math.ceil(sum(im.size for im, _ in data) / settings.patch ** 2 / settings.batch))
+    total = per_epoch * settings.epochs
+    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-4)
+    limit = settings.time_limit_s
+    history, start, step, done = [], time.monotonic(), 0, False
+    for epoch in range(settings.epochs):
+        losses = []
+        for _ in range(per_epoch):
+            # Progress is steps or wall time, whichever is further: with a time limit
+            # every training set gets the same budget and a complete LR schedule.
+            progress = step / total if limit is None else max(step / total, (time.monotonic() - start) / limit)
+            if progress >= 1:
+                done = True
+                break
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(settings.lr, progress)
+            x, y = draw_patches(data, settings.batch, settings.patch, rng)
+            x, y = x.to(dev), y.to(dev)
+            logits = model(x)
+            loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
+            if settings.dice:
+                loss = loss + soft_dice_loss(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            losses.append(loss.item())
+        elapsed = time.monotonic() - start
+        if losses:
+            history.append({"epoch": epoch + 1, "steps": step, "loss": float(np.mean(losses)),
+                            "elapsed_s": round(elapsed, 1)})
+            log(f"epoch {epoch + 1}/{settings.epochs}  loss {np.mean(losses):.4f}  {elapsed:.0f} s")
+        if done:
+            log(f"time limit {limit:.0f} s reached after {step} steps")
+            break
+    return model.eval(), history
+
+
+def _ramp(n: int, overlap: int) -> np.ndarray:
+    r = np.ones(n, np.float32)
+    if overlap > 0:
+        edge = (np.arange(overlap, dtype=np.float32) + 1) / (overlap + 1)
+        r[:overlap], r[n - overlap:] = np.minimum(r[:overlap], edge), np.minimum(r[n - overlap:], edge[::-1])
+    return r
+
+
+@torch.no_grad()
+def predict(model: UNet, image: np.ndarray, tile: int = 1024, overlap: int = 64) -> np.ndarray:
+    """(3, H, W) softmax of a normalised image, by overlapping tiles blended with linear
+    ramps so that tile seams do not cut particles."""
+    dev = next(model.parameters()).device
+    m = model.multiple
+    h, w = image.shape
+    th, tw = min(tile, -(-h // m) * m), min(tile, -(-w // m) * m)
+    ph, pw = max(h, th), max(w, tw)
+    img = np.pad(image, ((0, ph - h), (0, pw - w)), mode="reflect")
+    acc = np.zeros((3, ph, pw), np.float32)
+    weight = np.zeros((ph, pw), np.float32)
+    ov_y, ov_x = min(overlap, th // 4), min(overlap, tw // 4)
+    ys = _starts(ph, th, ov_y)
+    xs = _starts(pw, tw, ov_x)
+    wt = np.outer(_ramp(th, ov_y if len(ys) > 1 else 0), _ramp(tw, ov_x if len(xs) > 1 else 0))
+    for y in ys:
+        for x in xs:
+            t = torch.from_numpy(np.ascontiguousarray(img[y:y + th, x:x + tw]))[None, None].to(dev)
+            p = model(t).softmax(1)[0].cpu().numpy()
+            acc[:, y:y + th, x:x + tw] += p * wt
+            weight[y:y + th, x:x + tw] += wt
+    return (acc / np.maximum(weight, 1e-6))[:, :h, :w]
+
+
+def _starts(n: int, t: int, overlap: int) -> list[int]:
+    if n <= t:
+        return [0]
+    step = t - overlap
+    starts = list(range(0, n - t, step)) + [n - t]
+    return sorted(set(starts))
+
+
+def save_model(path: Path, model: UNet, meta: dict) -> None:
+    """Weights and everything needed to apply them (pixel size, seed, settings), written
+    atomically like every other output."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"format": "dgan-unet-1", "state_dict": state, "meta": meta}, tmp)
+    os.replace(tmp, path)
+
+
+def load_model(path: Path) -> tuple[UNet, dict]:
+    from ..errors import DganError
+
+    try:
+        ckpt = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise DganError(f"{path}: no such model; give the model.pt written by 'dgan eval'") from None
+    except Exception as exc:  # torch raises many kinds for a foreign file
+        raise DganError(f"{path}: not a model written by 'dgan eval' ({type(exc).__name__})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != "dgan-unet-1":
+        raise DganError(f"{path}: not a model written by 'dgan eval'; re-run 'dgan eval'")
+    meta = ckpt["meta"]
+    model = UNet(base=int(meta.get("base", 16)))
+    model.load_state_dict(ckpt["state_dict"])
+    return model.to(device()).eval(), meta

@@ -1,0 +1,110 @@
+"""The network, tiled inference, checkpoints and the two commands end to end (tiny)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dgan_blender.evaluate.data import load_annotated, normalise
+from dgan_blender.evaluate.train import TrainSettings, load_model, predict, save_model, train
+from dgan_blender.evaluate.unet import UNet, count_parameters
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = dict(epochs=1, patch=32, batch=4)
+
+
+def test_unet_size_and_shape():
+    model = UNet()
+    assert 1.5e6 < count_parameters(model) < 2.5e6
+    assert model(torch.zeros(1, 1, 32, 48)).shape == (1, 3, 32, 48)
+
+
+def test_tiled_prediction_covers_odd_sizes():
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = UNet(base=4).eval()
+    image = normalise(np.random.default_rng(0).integers(0, 255, (70, 150)))
+    probs = predict(model, image, tile=64, overlap=16)
+    assert probs.shape == (3, 70, 150)
+    assert np.allclose(probs.sum(0), 1, atol=1e-5)
+
+
+def test_same_seed_same_network_and_checkpoint_round_trip(synthetic_like, tmp_path):
+    samples = load_annotated(synthetic_like)
+    settings = TrainSettings(seed=5, base=4, **TINY)
+    m1, hist = train(samples, settings, 14.688, log=lambda _: None)
+    m2, _ = train(samples, settings, 14.688, log=lambda _: None)
+    for a, b in zip(m1.state_dict().values(), m2.state_dict().values()):
+        assert torch.equal(a, b)
+    assert len(hist) == 1 and np.isfinite(hist[0]["loss"])
+    save_model(tmp_path / "m.pt", m1, {"pixel_size_nm": 14.688, "seed": 5, "base": 4})
+    m3, meta = load_model(tmp_path / "m.pt")
+    x = normalise(samples[0].image)
+    assert meta["seed"] == 5 and np.allclose(predict(m1, x), predict(m3, x), atol=1e-6)
+
+
+def test_foreign_model_file_is_a_user_error(tmp_path):
+    from dgan_blender.errors import DganError
+
+    (tmp_path / "x.pt").write_bytes(b"not a model")
+    with pytest.raises(DganError, match="not a model written by 'dgan eval'"):
+        load_model(tmp_path / "x.pt")
+
+
+def dgan(*args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+@pytest.mark.slow
+def test_eval_then_segment_end_to_end(real_like, synthetic_like, tmp_path):
+    out = tmp_path / "eval"
+    proc = dgan("eval", "--train", synthetic_like, "--test", real_like, "--out", out,
+                "--epochs", 1, "--patch", 32, "--batch", 4, "--pixel-size", 7.344, "--seed", 3)
+    assert proc.returncode == 0, proc.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("dsc", "ap50", "pq", "n_test_images", "ap50_min20", "pq_min20"):
+        assert key in metrics
+    assert metrics["n_test_images"] == 2 and metrics["seed"] == 3
+    assert 0 <= metrics["dsc"] <= 1 and (out / "predictions.png").stat().st_size > 0
+    seg = tmp_path / "seg"
+    proc = dgan("segment", "--model", out / "model.pt", "--images", real_like / "images",
+                "--out", seg, "--pixel-size", 7.344)
+    assert proc.returncode == 0, proc.stderr
+    from dgan_blender.io import read_png
+
+    inst = read_png(seg / "instances" / "a.png")
+    assert inst.dtype == np.uint16 and inst.shape == (96, 128) and inst[80:].max() == 0
+    header = (seg / "particles.csv").read_text().splitlines()[0]
+    assert "equivalent_diameter_nm" in header and "touching_neighbours" in header
+    assert (seg / "size_distribution.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["eval", "--train", "nowhere", "--test", "nowhere"], "not an annotated data set"),
+    (["segment", "--model", "missing.pt", "--images", "."], "no such model"),
+])
+def test_bad_input_is_one_line_exit_2(args, needle, tmp_path):
+    proc = dgan(*args, "--out", tmp_path / "o")
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+
+
+def test_learning_rate_warms_up_then_decays():
+    from dgan_blender.evaluate.train import learning_rate
+
+    assert learning_rate(1.0, 0.0) == pytest.approx(0.1)
+    assert learning_rate(1.0, 0.05) == pytest.approx(1.0)
+    assert learning_rate(1.0, 1.0) == pytest.approx(0.01)
+    assert learning_rate(1.0, 0.5) < learning_rate(1.0, 0.3)
+
+
+def test_time_limit_stops_mid_epoch(synthetic_like):
+    settings = TrainSettings(seed=0, base=4, epochs=1000, patch=32, batch=4, time_limit_s=0.5)
+    _, hist = train(load_annotated(synthetic_like), settings, 14.688, log=lambda _: None)
+    assert hist and hist[-1]["steps"] < 2000
