@@ -2,7 +2,9 @@
 parameter (noise is reparameterised: a fixed standard-normal draw scaled by learnable
 widths). The same code runs in the fit and in data-set rendering.
 
-Order follows the signal chain: probe blur (PSF) -> scan-line jitter -> signal-dependent
+Order follows the signal chain: specimen texture (the substrate's and particles' fine
+surface structure, which the geometry does not model: two band-limited random fields
+at ~4 px and ~16 px with learnable amplitudes) -> probe blur (PSF) -> scan-line jitter -> signal-dependent
 shot noise (Poisson-Gaussian) -> detector gamma, contrast and brightness -> read-out
 Gaussian noise -> clip to the 0..1 image range.
 """
@@ -22,7 +24,10 @@ NOISE_PARAMS = {
     "contrast": (1.0, 0.2, 3.0),
     "brightness": (0.0, -0.5, 0.5),
     "read_sigma": (0.01, 0.0, 0.2),
+    "texture_fine": (0.0, 0.0, 0.15),
+    "texture_coarse": (0.0, 0.0, 0.15),
 }
+_TEXTURE_CELLS = {"texture_fine": 4, "texture_coarse": 16}  # correlation length, px
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -64,9 +69,14 @@ def _jitter(x: torch.Tensor, amount: torch.Tensor, z_rows: torch.Tensor) -> torc
 def draws(shape: tuple[int, ...], generator: torch.Generator) -> dict[str, torch.Tensor]:
     """The standard-normal variates one image needs; fixing them fixes the noise."""
     b, _, h, w = shape
-    return {"rows": torch.randn((b, h), generator=generator),
-            "shot": torch.randn(shape, generator=generator),
-            "read": torch.randn(shape, generator=generator)}
+    out = {"rows": torch.randn((b, h), generator=generator),
+           "shot": torch.randn(shape, generator=generator),
+           "read": torch.randn(shape, generator=generator)}
+    for name, cell in _TEXTURE_CELLS.items():
+        coarse = torch.randn((b, 1, h // cell + 3, w // cell + 3), generator=generator)
+        field = F.interpolate(coarse, scale_factor=cell, mode="bicubic", align_corners=False)[..., :h, :w]
+        out[name] = (field - field.mean()) / (field.std() + 1e-6)  # unit variance: amplitude is the parameter
+    return out
 
 
 def apply(x: torch.Tensor, p: dict[str, torch.Tensor], z: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -78,6 +88,9 @@ def apply(x: torch.Tensor, p: dict[str, torch.Tensor], z: dict[str, torch.Tensor
         val = torch.as_tensor(val, dtype=x.dtype)
         return val.view(-1, 1, 1, 1) if val.dim() else val
 
+    for name in _TEXTURE_CELLS:
+        if name in z:
+            x = x + v(name) * z[name]
     y = torch.cat([_gaussian_blur(x[i:i + 1], v("blur_sigma_px").flatten()[min(i, v("blur_sigma_px").numel() - 1)])
                    for i in range(x.shape[0])])
     jit = v("jitter_px")
