@@ -7,7 +7,9 @@ import sys
 import typer
 
 from ..errors import DganError
-from . import bridge, doctor, export, render, scene
+from . import addon as addon_cli
+from . import apply, bridge, doctor, export, fit, realism, render, scene, validate
+from . import eval as eval_cmd, segment
 
 app = typer.Typer(
     name="dgan",
@@ -20,8 +22,15 @@ app = typer.Typer(
 app.command("doctor", help=doctor.__doc__)(doctor.doctor)
 app.command("scene", help=scene.__doc__)(scene.scene)
 app.command("render", help=render.__doc__)(render.render)
+app.command("apply", help=apply.__doc__)(apply.apply)
+app.command("validate", help=validate.__doc__)(validate.validate)
 app.add_typer(export.app, name="export")
+app.command("eval", help=eval_cmd.__doc__)(eval_cmd.eval_)
+app.command("segment", help=segment.__doc__)(segment.segment)
 app.add_typer(bridge.app, name="bridge")
+app.add_typer(addon_cli.app, name="addon")
+app.command("fit", help=fit.__doc__)(fit.fit)
+app.command("realism", help=realism.__doc__)(realism.realism)
 
 
 def main(argv: list[str] | None = None) -> None:

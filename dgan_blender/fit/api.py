@@ -1,0 +1,67 @@
+"""``dgan fit`` as a library call: real images in, a fitted run folder out.
+
+This is the one place where the trainer meets the Mitsuba bridge; everything else in
+the package works with any :class:`~.generator.Generator`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..config import SceneConfig
+from ..errors import DganError
+from .real import load_real
+from .trainer import Fit, FitOptions
+
+
+def split_images(images: list, holdout: float, seed: int) -> tuple[list, list]:
+    """A seeded split by image: held-out images are never trained on."""
+    if holdout <= 0 or len(images) < 2:
+        return images, []
+    order = np.random.default_rng([seed, 2]).permutation(len(images))
+    n_out = min(len(images) - 1, max(1, int(round(holdout * len(images)))))
+    out = set(order[:n_out].tolist())
+    return [im for i, im in enumerate(images) if i not in out], [im for i, im in enumerate(images) if i in out]
+
+
+def load_split(cfg: SceneConfig, real: str | Path, opts: FitOptions, holdout: float = 0.2,
+               eval_real: str | Path | None = None, pixel_size_nm: float | None = None,
+               crop_bottom_px: int | None = None) -> tuple[list, list, list]:
+    """Train and held-out real images at the preset's pixel size, and the held-out paths."""
+    px = cfg.image.pixel_size_nm
+    imgs = load_real(real, px, pixel_size_nm, crop_bottom_px, min_size_px=opts.patch)
+    if eval_real:
+        held = load_real(eval_real, px, pixel_size_nm, crop_bottom_px, min_size_px=opts.patch)
+        return [r.image for r in imgs], [r.image for r in held], [str(r.path) for r in held]
+    train, held = split_images(imgs, holdout, opts.seed)
+    return [r.image for r in train], [r.image for r in held], [str(r.path) for r in held]
+
+
+def prepare(cfg: SceneConfig, real: str | Path, opts: FitOptions, holdout: float = 0.2,
+            eval_real: str | Path | None = None, pixel_size_nm: float | None = None,
+            crop_bottom_px: int | None = None) -> tuple[list, list]:
+    """Check the inputs and load the real images; fills ``opts.meta``. Every user error
+    surfaces here, before any layout is built."""
+    if cfg.image.width_px < opts.patch or cfg.image.height_px < opts.patch:
+        raise DganError(f"image size {cfg.image.width_px}x{cfg.image.height_px} px is smaller than the "
+                        f"{opts.patch} px patch; raise image.width_px/height_px or lower --patch")
+    train, held, held_paths = load_split(cfg, real, opts, holdout, eval_real, pixel_size_nm, crop_bottom_px)
+    opts.meta.setdefault("command", " ".join(shlex.quote(a) for a in ["dgan", *sys.argv[1:]]))
+    opts.meta.setdefault("data", str(real))
+    opts.meta.setdefault("preset", cfg.name)
+    opts.meta.setdefault("n_train_images", len(train))
+    opts.meta.setdefault("heldout", ", ".join(Path(p).name for p in held_paths))
+    return train, held
+
+
+def run_fit(cfg: SceneConfig, train: list, held: list, out: Path, opts: FitOptions, resume: bool = False,
+            pool_size: int = 16, spp: int = 8, fixed: tuple[str, ...] = (), progress=None, on_step=None) -> dict:
+    """The bridge as the generator: layouts built (or read from RUN/layouts), then the fit."""
+    from .bridge_gen import BridgeGenerator
+
+    gen = BridgeGenerator(cfg, opts.seed, pool_size, Path(out) / "layouts", spp=spp, fixed=fixed, progress=progress)
+    return Fit(gen, train, held, out, opts).run(resume=resume, on_step=on_step)

@@ -1,0 +1,165 @@
+import json
+import tomllib
+
+import numpy as np
+import pytest
+import torch
+
+from dgan_blender.dataset.look import _parse
+from dgan_blender.errors import DganError
+from dgan_blender.fit.generator import MIN_SPREAD, ParamModel, step_seed
+from dgan_blender.fit.standin import SPECS, DiscGenerator, standin_real_set
+from dgan_blender.fit.trainer import Fit, FitOptions
+
+TARGET = {"particle.sem_base": 0.8, "substrate.sem_base": 0.15, "noise.read_sigma": 0.05}
+
+
+@pytest.fixture(scope="module")
+def real():
+    return standin_real_set(TARGET, n=8, size=32, seed=99), standin_real_set(TARGET, n=4, size=32, seed=98)
+
+
+def _fit(out, real, iters=8, seed=0, **kw):
+    g = DiscGenerator(32, 8, seed=seed, init={"substrate.sem_base": 0.5, "particle.sem_base": 0.5})
+    opts = FitOptions(iters=iters, seed=seed, batch=2, patch=32, eval_every=4, eval_images=4,
+                      checkpoint_every=4, d_channels=8, **kw)
+    return Fit(g, real[0], real[1], out, opts), g
+
+
+def test_values_stay_inside_bounds_and_keep_their_spread():
+    m = ParamModel(SPECS)
+    with torch.no_grad():
+        m.mu.copy_(torch.tensor([40.0, -40.0, 0.0, 0.0]))
+        m.log_spread.fill_(-30.0)  # an optimiser pushing the spread to zero
+    v = m.values(torch.rand(64, 3), torch.randn(64, 4) * 10)
+    lo, hi = m.low, m.high
+    assert torch.all(v >= lo) and torch.all(v <= hi)
+    assert torch.all(m.spread() >= MIN_SPREAD)
+    named = m.named_values(torch.rand(8, 3))
+    assert named["noise.read_sigma"]["spread"] > 0  # per-image variation survives
+    assert set(named["noise.read_sigma"]) == {"value", "spread", "low", "high"}
+
+
+def test_step_seeds_differ_and_zero_is_valid():
+    seeds = {step_seed(0, s) for s in range(100)} | {step_seed(1, s) for s in range(100)}
+    assert len(seeds) == 200 and all(0 <= s < 2**31 for s in seeds)
+
+
+def test_generator_is_reproducible_from_the_step_seed():
+    g = DiscGenerator(32, 4, seed=0)
+    a, aux = g(3, 5)
+    b, _ = g(3, 5)
+    c, _ = g(3, 6)
+    assert a.shape == (3, 1, 32, 32) and torch.equal(a, b) and not torch.equal(a, c)
+    assert float(a.detach().min()) >= 0 and float(a.detach().max()) <= 1 and len(aux["layouts"]) == 3
+
+
+def test_tiny_fit_moves_a_parameter_towards_the_real_value(tmp_path):
+    target = {"particle.sem_base": 0.8, "substrate.sem_base": 0.15, "noise.read_sigma": 0.05}
+    real = standin_real_set(target, n=12, size=32, seed=99)
+    # particles and noise at the real values; only the substrate level is learned
+    g = DiscGenerator(32, 8, seed=0, init={**target, "substrate.sem_base": 0.5},
+                      fixed=("particle.sem_base", "noise.blur_sigma_px", "noise.read_sigma"))
+    opts = FitOptions(iters=30, seed=0, batch=4, patch=32, eval_every=10, eval_images=6, lr_g=1e-2,
+                      checkpoint_every=30, d_channels=8)
+    start = g.named_values()["substrate.sem_base"]["value"]
+    end = Fit(g, real, real[:6], tmp_path, opts).run()
+    now = g.named_values()["substrate.sem_base"]["value"]
+    assert abs(now - 0.15) < 0.5 * abs(start - 0.15), (start, now)
+    assert end["realism"] < end["realism_start"]
+
+
+def test_outputs(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=8)
+    fit.opts.meta.update(command="dgan fit --test", data="standin")
+    end = fit.run()
+    assert end["iteration"] == 8 and end["final"]
+    lines = [json.loads(ln) for ln in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [ln["iteration"] for ln in lines] == [0, 4, 8, 8] and lines[-1]["final"]
+    assert all("realism" in ln and "seconds" in ln for ln in lines)
+    params = tomllib.loads((tmp_path / "params.toml").read_text())
+    assert params["meta"] == {"seed": 0, "iterations": 8, "command": "dgan fit --test", "data": "standin"}
+    looks = _parse(params["parameters"], "params.toml")  # what 'dgan render --params' reads
+    for name, p in looks.items():
+        assert p.low <= p.value <= p.high and p.spread >= 0, name
+    for png in ("progress.png", "samples.png"):
+        assert (tmp_path / png).stat().st_size > 1000
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+class Killed(Exception):
+    pass
+
+
+def test_resume_after_a_kill_matches_an_uninterrupted_run(tmp_path, real):
+    full, g_full = _fit(tmp_path / "full", real, iters=12)
+    full.run()
+
+    def kill_at_10(entry):
+        if entry["iteration"] == 10:
+            raise Killed  # after the checkpoint at 8, before the one at 12
+
+    part, _ = _fit(tmp_path / "part", real, iters=12)
+    with pytest.raises(Killed):
+        part.run(on_step=kill_at_10)
+    resumed, g_res = _fit(tmp_path / "part", real, iters=12)
+    resumed.run(resume=True)
+    assert resumed.step == 12
+    for (k, a), (_, b) in zip(g_full.state_dict().items(), g_res.state_dict().items()):
+        assert torch.equal(a, b), k
+    for (k, a), (_, b) in zip(full.D.state_dict().items(), resumed.D.state_dict().items()):
+        assert torch.equal(a, b), k
+    strip = lambda p: [{k: v for k, v in json.loads(ln).items() if k != "seconds"}  # noqa: E731
+                       for ln in p.read_text().splitlines()]
+    assert strip(tmp_path / "full" / "metrics.jsonl") == strip(tmp_path / "part" / "metrics.jsonl")
+    assert (tmp_path / "full" / "params.toml").read_text() == (tmp_path / "part" / "params.toml").read_text()
+
+
+def test_resume_refuses_another_seed(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=4)
+    fit.run()
+    other, _ = _fit(tmp_path, real, iters=8, seed=1)
+    with pytest.raises(DganError, match="seed 0"):
+        other.run(resume=True)
+
+
+def test_hinge_and_unaugmented_runs(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=2, loss="hinge", augment=False, spectral=False)
+    assert np.isfinite(fit.run()["loss_d"])
+    with pytest.raises(DganError, match="lsgan or hinge"):
+        _fit(tmp_path, real, loss="wgan")
+
+
+KILLED_RUN = """
+import os, signal, sys
+import torch
+torch.set_num_threads(1)
+sys.path.insert(0, {root!r})
+from dgan_blender.fit.standin import DiscGenerator, standin_real_set
+from dgan_blender.fit.trainer import Fit, FitOptions
+real = standin_real_set({target!r}, n=8, size=32, seed=99), standin_real_set({target!r}, n=4, size=32, seed=98)
+g = DiscGenerator(32, 8, seed=0, init={{"substrate.sem_base": 0.5, "particle.sem_base": 0.5}})
+opts = FitOptions(iters=12, seed=0, batch=2, patch=32, eval_every=4, eval_images=4, checkpoint_every=4, d_channels=8)
+def die(e):
+    if e["iteration"] == 10:
+        os.kill(os.getpid(), signal.SIGKILL)
+Fit(g, real[0], real[1], {out!r}, opts).run(resume="--resume" in sys.argv, on_step=die)
+"""
+
+
+def test_sigkill_then_resume(tmp_path, real):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_RUN.format(root=str(Path(__file__).resolve().parents[2]), target=TARGET,
+                                        out=str(tmp_path / "run")))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+    assert not (tmp_path / "run" / "params.toml").exists()
+    full, _ = _fit(tmp_path / "full", real, iters=12)
+    full.run()
+    resumed, _ = _fit(tmp_path / "run", real, iters=12)
+    resumed.run(resume=True)
+    assert (tmp_path / "full" / "params.toml").read_text() == (tmp_path / "run" / "params.toml").read_text()
