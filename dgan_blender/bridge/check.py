@@ -56,23 +56,28 @@ def gradient_errors(ms, specs, spp: int, seed: int = 7) -> dict[str, float]:
     weights = torch.rand((1, 1, h, w), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     z = {k: v.double() for k, v in noise_model.draws((1, 1, h, w), torch.Generator().manual_seed(3)).items()}
 
-    def loss(values):
+    def loss(values, clean=None):
         # render_with_noise, with the detector stage in float64: the noise parameters'
         # gradients are ~1e-4 of the loss, below float32 round-off over a 1e-3 step
-        clean = render(ms, values, seed, spp=spp)[None, None].double()
+        if clean is None:
+            clean = render(ms, values, seed, spp=spp)[None, None].double()
         return (noise_model.apply(clean, split(values)[1], z) * weights).mean()
 
     values = {n: torch.tensor(v, requires_grad=True) for n, v in point.items()}
     loss(values).backward()
+    with torch.no_grad():  # noise parameters do not change the render: difference the
+        clean = render(ms, values, seed, spp=spp)[None, None].double()  # detector alone
     errors = {}
     for name, s in specs.items():
-        eps = 1e-3 * (s.high - s.low)
+        is_noise = name.startswith("noise.")
+        eps = (1e-5 if is_noise else 1e-3) * (s.high - s.low)
         plus = {n: torch.tensor(v) for n, v in point.items()}
         minus = dict(plus)
         plus[name] = torch.tensor(point[name] + eps)
         minus[name] = torch.tensor(point[name] - eps)
         with torch.no_grad():
-            fd = (float(loss(plus)) - float(loss(minus))) / (2 * eps)
+            ref = clean if is_noise else None
+            fd = (float(loss(plus, ref)) - float(loss(minus, ref))) / (2 * eps)
         ad = float(values[name].grad)
         scale = max(abs(fd), abs(ad))
         errors[name] = 0.0 if scale < 1e-7 else abs(ad - fd) / scale
