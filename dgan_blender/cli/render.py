@@ -46,6 +46,7 @@ def render(
     spp: Annotated[Optional[int], typer.Option(min=1, help="Samples per pixel.")] = None,
     size: Annotated[Optional[int], typer.Option(min=1, help="Image width and height in px.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field KEY=VALUE (repeatable).")] = None,
+    unfitted: Annotated[bool, typer.Option("--unfitted", help="Ignore fitted values: the preset's own materials, no detector model.")] = False,
 ) -> None:
     """Writes DATA/images, instances (uint16), semantic (0/1/2), particles JSON per sample,
     DATA/annotations.json (COCO, RLE) and DATA/manifest.jsonl; prints a JSON summary."""
@@ -67,7 +68,8 @@ def render(
 
         workers = max(1, min(os.cpu_count() or 1, 4))
     job = RenderJob(cfg=cfg, count=count, out=out, seed=seed, engine=engine, workers=workers,
-                    scheduler=scheduler, shard=parse_shard(shard), params=params)
+                    scheduler=scheduler, shard=parse_shard(shard), params=params,
+                    fitted=not unfitted)
     bar = _Bar()
     try:
         summary = run(job, progress=bar)

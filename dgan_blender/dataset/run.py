@@ -30,6 +30,7 @@ class RenderJob:
     shard: tuple[int, int] = (0, 1)
     params: Path | None = None
     task_size: int = 4
+    fitted: bool = True  # False: the preset's own (unfitted) values, no detector model
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
@@ -54,10 +55,16 @@ def _single_thread() -> None:
         torch.set_num_threads(1)
     except Exception:  # torch is optional for the Cycles path
         pass
+    from .. import llvm
+
+    llvm.configure()
+    import drjit
+
+    drjit.set_thread_count(1)  # Dr.Jit's pool would otherwise use every core per worker
 
 
 def render_range(cfg_data: dict, seed: int, indices: list[int], out: str, engine: str,
-                 params: str | None, threads: int = 0) -> list[dict]:
+                 params: str | None, threads: int = 0, fitted: bool = True) -> list[dict]:
     """Runs on a worker: render and write each sample; returns manifest entries."""
     from .look import load_look
     from .sample import render_sample
@@ -67,7 +74,7 @@ def render_range(cfg_data: dict, seed: int, indices: list[int], out: str, engine
     cfg = from_dict(cfg_data)
     if threads:
         cfg.render.threads = threads
-    look = load_look(Path(params) if params else None, cfg)
+    look = load_look(Path(params) if params else None, cfg) if fitted else None
     store = DatasetStore(Path(out))
     entries = []
     for i in indices:
@@ -101,7 +108,8 @@ def run(job: RenderJob, progress=None) -> dict:
         progress.start(len(mine), len(mine) - len(todo))
     if job.workers <= 0 and not job.scheduler:
         for task in tasks:
-            entries = render_range(cfg_data, job.seed, task, str(job.out), job.engine, params)
+            entries = render_range(cfg_data, job.seed, task, str(job.out), job.engine, params,
+                                   fitted=job.fitted)
             store.append_manifest(entries)
             rendered += len(entries)
             if progress:
@@ -133,7 +141,7 @@ def _run_dask(job: RenderJob, tasks, cfg_data, params, store: DatasetStore, prog
     rendered = 0
     try:
         futures = [client.submit(render_range, cfg_data, job.seed, task, str(store.root), job.engine,
-                                 params, 1, retries=3, pure=False) for task in tasks]
+                                 params, 1, job.fitted, retries=3, pure=False) for task in tasks]
         for fut in as_completed(futures):
             entries = fut.result()
             store.append_manifest(entries)
