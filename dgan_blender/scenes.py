@@ -48,14 +48,22 @@ def make_scene(cfg: SceneConfig, seed: int, out: Path) -> SceneResult:
     instances = render_instances(scene)
     t["mask_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    image = to_uint8(render_image(scene))
+    image = render_image(scene)
     t["render_s"] = time.perf_counter() - t0
 
-    semantic = annotate.semantic_mask(instances)
-    particles = annotate.particle_table(layout, instances)
+    write_scene_outputs(layout, image, instances, out)
+    return SceneResult(out=out, n_particles=len(layout.particles), seconds=t)
+
+
+def write_scene_outputs(layout, image: np.ndarray, instances: np.ndarray, out: Path) -> None:
+    """render.png, instances.png, semantic.png, preview.png and particles.json from a
+    rendered image (linear 0..1) and its instance mask; shared by every renderer that
+    makes a scene (bpy here, a real Blender through the add-on)."""
+    cfg, seed = layout.config, layout.seed
+    image = to_uint8(image)
     write_png(out / "render.png", image)
     write_png(out / "instances.png", instances)
-    write_png(out / "semantic.png", semantic)
+    write_png(out / "semantic.png", annotate.semantic_mask(instances))
     write_png(out / "preview.png", annotate.preview(image, instances))
     write_json(out / "particles.json", {
         "seed": int(seed),
@@ -63,7 +71,6 @@ def make_scene(cfg: SceneConfig, seed: int, out: Path) -> SceneResult:
         "image_px": [cfg.image.width_px, cfg.image.height_px],
         "pixel_size_nm": cfg.image.pixel_size_nm,
         "classes": {"0": "background", "1": "particle", "2": "boundary"},
-        "particles": particles,
+        "particles": annotate.particle_table(layout, instances),
         "config": to_dict(cfg),
     })
-    return SceneResult(out=out, n_particles=len(layout.particles), seconds=t)

@@ -15,25 +15,9 @@ import numpy as np
 
 
 def write_outputs(layout, image: np.ndarray, instances: np.ndarray, out: Path) -> int:
-    from .. import annotate
-    from ..config import to_dict
-    from ..io import to_uint8, write_json, write_png
+    from ..scenes import write_scene_outputs
 
-    cfg, seed = layout.config, layout.seed
-    image = to_uint8(image)
-    write_png(out / "render.png", image)
-    write_png(out / "instances.png", instances)
-    write_png(out / "semantic.png", annotate.semantic_mask(instances))
-    write_png(out / "preview.png", annotate.preview(image, instances))
-    write_json(out / "particles.json", {
-        "seed": int(seed),
-        "preset": cfg.name,
-        "image_px": [cfg.image.width_px, cfg.image.height_px],
-        "pixel_size_nm": cfg.image.pixel_size_nm,
-        "classes": {"0": "background", "1": "particle", "2": "boundary"},
-        "particles": annotate.particle_table(layout, instances),
-        "config": to_dict(cfg),
-    })
+    write_scene_outputs(layout, image, instances, out)
     return len(layout.particles)
 
 
