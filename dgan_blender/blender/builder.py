@@ -73,29 +73,20 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
     out = nt.nodes.new("ShaderNodeOutputMaterial")
     lw = nt.nodes.new("ShaderNodeLayerWeight")
     lw.inputs["Blend"].default_value = 0.5
-    power = nt.nodes.new("ShaderNodeMath")
-    power.operation = "POWER"
-    power.name = power.label = "sem_exponent"
-    power.inputs[1].default_value = m.sem_exponent
-    edge = nt.nodes.new("ShaderNodeMath")
-    edge.operation = "MULTIPLY"
-    edge.name = edge.label = "sem_edge"
-    edge.inputs[1].default_value = m.sem_edge
-    base = nt.nodes.new("ShaderNodeMath")
-    base.operation = "ADD"
-    base.name = base.label = "sem_base"
-    base.inputs[1].default_value = m.sem_base
-    gain = nt.nodes.new("ShaderNodeMath")
-    gain.operation = "MULTIPLY"
-    gain.name = gain.label = "sem_gain"  # beam current x detector gain (the 'light')
-    gain.inputs[1].default_value = 1.0
+    # a chain of Math nodes named after the values they hold, so write-back and export
+    # find them by name; sem_gain is beam current x detector gain (the SEM's 'light')
+    chain = [lw.outputs["Facing"]]
+    for name, op, value in (("sem_exponent", "POWER", m.sem_exponent), ("sem_edge", "MULTIPLY", m.sem_edge),
+                            ("sem_base", "ADD", m.sem_base), ("sem_gain", "MULTIPLY", 1.0)):
+        node = nt.nodes.new("ShaderNodeMath")
+        node.operation = op
+        node.name = node.label = name
+        node.inputs[1].default_value = value
+        nt.links.new(chain[-1], node.inputs[0])
+        chain.append(node.outputs[0])
     emit = nt.nodes.new("ShaderNodeEmission")
     emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
-    nt.links.new(lw.outputs["Facing"], power.inputs[0])
-    nt.links.new(power.outputs[0], edge.inputs[0])
-    nt.links.new(edge.outputs[0], base.inputs[0])
-    nt.links.new(base.outputs[0], gain.inputs[0])
-    nt.links.new(gain.outputs[0], emit.inputs["Strength"])
+    nt.links.new(chain[-1], emit.inputs["Strength"])
     nt.links.new(emit.outputs[0], out.inputs["Surface"])
 
 
