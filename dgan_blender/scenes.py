@@ -30,7 +30,7 @@ def make_scene(cfg: SceneConfig, seed: int, out: Path) -> SceneResult:
     """Layout -> Blender scene -> Cycles render and rendered masks -> files.
     The masks and JSON depend only on (config, seed), so reruns are byte-identical."""
     from .blender.builder import build_scene
-    from .blender.render import render_image, render_instances, save_blend
+    from .blender.render import build_save_render
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -39,17 +39,8 @@ def make_scene(cfg: SceneConfig, seed: int, out: Path) -> SceneResult:
     layout = make_layout(cfg, seed)
     t["layout_s"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    scene = build_scene(layout)
-    save_blend(out / "scene.blend")
-    t["blender_build_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    instances = render_instances(scene)
-    t["mask_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    image = render_image(scene)
-    t["render_s"] = time.perf_counter() - t0
+    image, instances, seconds = build_save_render(layout, out / "scene.blend", build_scene)
+    t.update(seconds)
 
     write_scene_outputs(layout, image, instances, out)
     return SceneResult(out=out, n_particles=len(layout.particles), seconds=t)

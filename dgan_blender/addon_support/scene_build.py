@@ -121,7 +121,7 @@ def generate(cfg: SceneConfig, seed: int, python: str | None = None) -> dict:
 def batch_scene(cfg: SceneConfig, seed: int, out: Path, python: str | None = None) -> dict:
     """``dgan scene`` inside a Blender whose Python lacks opencv: Blender builds and renders,
     the project's environment writes the annotation files from the rendered arrays."""
-    from ..blender.render import render_image, render_instances, save_blend
+    from ..blender.render import build_save_render
     import numpy as np
 
     out = Path(out)
@@ -132,16 +132,8 @@ def batch_scene(cfg: SceneConfig, seed: int, out: Path, python: str | None = Non
         layout_path = Path(tmp) / "layout.npz"
         layout = compute_layout(cfg, seed, python, keep=layout_path)
         t["layout_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        scene = build_in_open_file(layout)
-        save_blend(out / "scene.blend")
-        t["blender_build_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        instances = render_instances(scene)
-        t["mask_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        image = render_image(scene)
-        t["render_s"] = time.perf_counter() - t0
+        image, instances, seconds = build_save_render(layout, out / "scene.blend", build_in_open_file)
+        t.update(seconds)
         arrays = Path(tmp) / "arrays.npz"
         np.savez(arrays, image=image, instances=instances)
         run_module(str(resolve_python(python)), "dgan_blender.addon_support.finish_scene",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import bpy
@@ -72,3 +73,21 @@ def save_blend(path: Path) -> None:
     with silence_stdout():
         bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True)
     os.replace(tmp, path)
+
+
+def build_save_render(layout, blend_path: Path, build) -> tuple[np.ndarray, np.ndarray, dict]:
+    """What every ``dgan scene`` does in Blender: ``build(layout)`` -> save the .blend ->
+    rendered instance mask -> plain render; returns (image, instances, seconds). Shared by
+    bpy-as-a-module and a real Blender (whose Python has numpy but no opencv)."""
+    t: dict[str, float] = {}
+    t0 = time.perf_counter()
+    scene = build(layout)
+    save_blend(blend_path)
+    t["blender_build_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    instances = render_instances(scene)
+    t["mask_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    image = render_image(scene)
+    t["render_s"] = time.perf_counter() - t0
+    return image, instances, t
