@@ -61,6 +61,9 @@ class ParticleConfig:
     diameter: volume-equivalent diameter in nm (wires: the wire diameter in nm).
     count: number of particles (wires); 0 means derive it from ``coverage``, the
     dimensionless fraction of the field covered by projected particle area.
+    coverage_max: 0, or the upper end of a per-image coverage drawn log-uniformly from
+    coverage..coverage_max (real fields of view range from sparse to crowded, and a
+    segmentation network must see both).
     elongation_min/max: dimensionless long/short axis ratio, drawn uniformly.
     facets: number of flat cutting planes per particle (0: smooth);
     facet_depth: how far facets cut in, as a dimensionless fraction of the radius.
@@ -73,6 +76,7 @@ class ParticleConfig:
     diameter: SizeDistribution = field(default_factory=SizeDistribution)
     count: int = 0
     coverage: float = 0.1
+    coverage_max: float = 0.0
     elongation_min: float = 1.0
     elongation_max: float = 1.0
     facets: int = 0
@@ -94,6 +98,10 @@ class AgglomerateConfig:
     interpenetration as a dimensionless fraction of the smaller particle's diameter.
     spread_nm: radius in nm of the area the agglomerate centres are drawn from around
     the field centre (0: the whole field).
+    sizes ``even``: ``count`` agglomerates share the particles evenly; ``power``: each
+    agglomerate's particle number k is drawn from P(k) ~ k^-size_exponent on
+    1..max_size until the particles are used up (``count`` is then not used): dispersed
+    powders show many single particles and short chains beside a few large clusters.
     """
 
     count: int = 3
@@ -102,6 +110,9 @@ class AgglomerateConfig:
     compactness: float = 0.6
     overlap_tolerance: float = 0.02
     spread_nm: float = 0.0
+    sizes: Literal["even", "power"] = "even"
+    size_exponent: float = 2.0
+    max_size: int = 40
     max_tries: int = 200
 
 
@@ -424,6 +435,8 @@ def validate(cfg: SceneConfig) -> None:
     validate_distribution(p.diameter, "particles.diameter")
     _check(p.count >= 0, f"particles.count must be >= 0, got {p.count}")
     _check(0 <= p.coverage <= 1, f"particles.coverage must be in 0..1, got {p.coverage}")
+    _check(p.coverage_max == 0 or p.coverage <= p.coverage_max <= 1,
+           f"particles.coverage_max must be 0 or in coverage..1 ({p.coverage}..1), got {p.coverage_max}")
     _check(p.count > 0 or p.coverage > 0, "particles.count or particles.coverage must be > 0")
     _check(1 <= p.elongation_min <= p.elongation_max,
            f"particles.elongation_min/max must satisfy 1 <= min <= max, got {p.elongation_min}, {p.elongation_max}")
@@ -436,6 +449,8 @@ def validate(cfg: SceneConfig) -> None:
     _check(0 <= a.compactness <= 1, f"agglomerates.compactness must be in 0..1, got {a.compactness}")
     _check(0 <= a.overlap_tolerance < 0.5, f"agglomerates.overlap_tolerance must be in 0..0.5, got {a.overlap_tolerance}")
     _check(a.spread_nm >= 0, f"agglomerates.spread_nm must be >= 0, got {a.spread_nm}")
+    _check(a.size_exponent >= 0, f"agglomerates.size_exponent must be >= 0, got {a.size_exponent}")
+    _check(a.max_size >= 1, f"agglomerates.max_size must be >= 1, got {a.max_size}")
     _check(a.max_tries > 0, f"agglomerates.max_tries must be > 0, got {a.max_tries}")
     w = cfg.wires
     validate_distribution(w.length, "wires.length")

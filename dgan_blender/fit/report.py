@@ -52,8 +52,12 @@ def write_progress(path: Path, history: list[dict], trajectories: list[dict]) ->
     axes[0].set_xlabel("iteration")
     axes[0].legend()
     ev = [h for h in history if "realism" in h]
-    axes[1].plot([h["iteration"] for h in ev], [h["realism"] for h in ev], "o-")
-    axes[1].set_title("realism (SWD x1e3, held-out real; lower is better)")
+    axes[1].plot([h["iteration"] for h in ev], [h["realism"] for h in ev], "o-", label="held-out real")
+    if any("realism_train" in h for h in ev):
+        tr = [h for h in ev if "realism_train" in h]
+        axes[1].plot([h["iteration"] for h in tr], [h["realism_train"] for h in tr], ".--", label="training real (selects)")
+    axes[1].legend()
+    axes[1].set_title("realism (SWD x1e3; lower is better)")
     axes[1].set_xlabel("iteration")
     if trajectories:
         names = sorted(trajectories[-1]["values"])

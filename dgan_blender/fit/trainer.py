@@ -43,14 +43,21 @@ class FitOptions:
     lr_g: float = 3e-3
     lr_d: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.999)
+    # G's learning rate follows a half cosine from lr_g to lr_floor * lr_g over ``iters``:
+    # a constant rate keeps G circling the equilibrium D offers it; decaying lets it settle.
+    lr_decay: str = "cosine"
+    lr_floor: float = 0.05
     loss: str = "lsgan"
     # Evaluations, params.toml and samples use an exponential moving average of G's weights
     # (Yazici et al. 2019): adversarial updates oscillate, their average is the estimate.
     ema: float = 0.98
     d_warmup: int = 0  # first iterations train D only, so G's first gradients mean something
-    d_channels: int = 32
     spectral: bool = True
     augment: bool = True
+    # params.toml keeps the averaged weights of the evaluation whose images are nearest the
+    # *training* real images (never the held-out ones): adversarial fits wander off an
+    # optimum they pass, and the training set can tell when they did.
+    select_best: bool = True
     max_minutes: float = 0.0
     torch_threads: int = 1
     d_channels: int = 16
@@ -65,6 +72,8 @@ class Fit:
                  opts: FitOptions):
         if opts.loss not in ("lsgan", "hinge"):
             raise DganError(f"loss {opts.loss!r}: choose lsgan or hinge")
+        if opts.lr_decay not in ("cosine", "none"):
+            raise DganError(f"lr_decay {opts.lr_decay!r}: choose cosine or none")
         self.G, self.opts, self.out = generator, opts, Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.train, self.heldout = train, heldout or train
@@ -81,6 +90,9 @@ class Fit:
         self.trajectories: list[dict] = []
         eval_rng = np.random.default_rng([opts.seed, 1])
         self.eval_real = patches_with_particles(self.heldout, opts.patch, opts.eval_images, eval_rng)
+        self.select_real = patches_with_particles(self.train, opts.patch, opts.eval_images,
+                                                  np.random.default_rng([opts.seed, 5]))
+        self.best: dict | None = None  # the selected evaluation and its averaged weights
 
     def crop(self, x: torch.Tensor) -> torch.Tensor:
         p = self.opts.patch
@@ -106,11 +118,20 @@ class Fit:
         self.opt_g.zero_grad()
         lg = g_loss(self.D(self._aug(fake)), o.loss)
         if self.step >= o.d_warmup:
+            for group in self.opt_g.param_groups:
+                group["lr"] = self.lr_g_at(self.step)
             lg.backward()
             self.opt_g.step()
         self._update_ema()
         self.step += 1
         return {"iteration": self.step, "loss_d": float(ld.detach()), "loss_g": float(lg.detach())}
+
+    def lr_g_at(self, step: int) -> float:
+        o = self.opts
+        if o.lr_decay == "none" or o.iters <= 1:
+            return o.lr_g
+        t = min(step / (o.iters - 1), 1.0)
+        return o.lr_g * (o.lr_floor + (1 - o.lr_floor) * 0.5 * (1 + np.cos(np.pi * t)))
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -119,10 +140,11 @@ class Fit:
             v.lerp_(state[k], 1.0 - self.opts.ema)
 
     @contextlib.contextmanager
-    def averaged(self):
-        """G with its averaged weights for the duration (training weights restored after)."""
+    def averaged(self, weights: dict | None = None):
+        """G with averaged weights (default: the current average) for the duration
+        (training weights restored after)."""
         live = {k: v.detach().clone() for k, v in self.G.state_dict().items()}
-        self.G.load_state_dict({**live, **self.ema})
+        self.G.load_state_dict({**live, **(self.ema if weights is None else weights)})
         try:
             yield
         finally:
@@ -138,8 +160,11 @@ class Fit:
         with self.averaged():
             fake, named = self.synthetic_eval_set(), self.G.named_values()
         r = realism(list(self.eval_real), list(fake), seed=self.opts.seed)
-        entry = {"iteration": self.step, "realism": r["realism"], "histogram": r["histogram"],
-                 "spectrum": r["spectrum"], "seconds": round(seconds, 2)}
+        r_train = realism(list(self.select_real), list(fake), seed=self.opts.seed)["realism"]
+        entry = {"iteration": self.step, "realism": r["realism"], "realism_train": r_train,
+                 "histogram": r["histogram"], "spectrum": r["spectrum"], "seconds": round(seconds, 2)}
+        if self.best is None or r_train < self.best["entry"]["realism_train"]:
+            self.best = {"entry": dict(entry), "ema": {k: v.clone() for k, v in self.ema.items()}}
         self.trajectories.append({"iteration": self.step, "values": {n: e["value"] for n, e in named.items()},
                                   "bounds": {n: (e["low"], e["high"]) for n, e in named.items()}})
         return entry
@@ -152,7 +177,7 @@ class Fit:
     def save(self) -> None:
         state = {"step": self.step, "G": self.G.state_dict(), "D": self.D.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                 "ema": self.ema, "rng": self.rng.bit_generator.state, "tgen": self.tgen.get_state(),
+                 "ema": self.ema, "best": self.best, "rng": self.rng.bit_generator.state, "tgen": self.tgen.get_state(),
                  "history": self.history, "trajectories": self.trajectories, "seed": self.opts.seed}
         tmp = self.out / f".checkpoint.pt.{os.getpid()}.tmp"
         torch.save(state, tmp)
@@ -170,6 +195,7 @@ class Fit:
         self.step = s["step"]
         self.G.load_state_dict(s["G"])
         self.ema = s["ema"]
+        self.best = s.get("best")
         self.D.load_state_dict(s["D"])
         self.opt_g.load_state_dict(s["opt_g"])
         self.opt_d.load_state_dict(s["opt_d"])
@@ -230,13 +256,18 @@ class Fit:
         self.save()
         last = [h for h in self.history if "realism" in h][-1]
         first = [h for h in self.history if "realism" in h][0]
-        with self.averaged():
+        chosen, weights = last, self.ema
+        if self.opts.select_best and self.best is not None:
+            chosen, weights = self.best["entry"], self.best["ema"]
+        with self.averaged(weights):
             named, fake = self.G.named_values(), self.synthetic_eval_set()
-        meta = {"seed": self.opts.seed, "iterations": self.step, **self.opts.meta}
+        meta = {"seed": self.opts.seed, "iterations": self.step, "selected_iteration": chosen["iteration"],
+                **self.opts.meta}
         write_params(self.out / "params.toml", named, meta)
         losses = [h for h in self.history if "loss_d" in h]
-        end = {"iteration": self.step, "final": True, "realism": last["realism"],
-               "realism_start": first["realism"], "histogram": last["histogram"], "spectrum": last["spectrum"],
+        end = {"iteration": self.step, "final": True, "realism": chosen["realism"],
+               "selected_iteration": chosen["iteration"], "realism_last": last["realism"],
+               "realism_start": first["realism"], "histogram": chosen["histogram"], "spectrum": chosen["spectrum"],
                "loss_d": losses[-1]["loss_d"] if losses else None, "loss_g": losses[-1]["loss_g"] if losses else None,
                "seconds": round(seconds, 2)}
         self.append_metrics(end)

@@ -15,22 +15,32 @@ from .wires import centreline, drape
 __all__ = ["generate_layout", "particle_count"]
 
 
-def particle_count(cfg: SceneConfig) -> int:
-    """``particles.count``, or the count whose mean projected area gives ``coverage``."""
+def particle_count(cfg: SceneConfig, coverage: float | None = None) -> int:
+    """``particles.count``, or the count whose mean projected area gives ``coverage``
+    (default ``particles.coverage``)."""
     p = cfg.particles
     if p.count > 0:
         return p.count
+    cov = p.coverage if coverage is None else coverage
     w, h = cfg.field_nm
     if p.kind == "wire":
         mean_len, mean_d = mean_size(cfg.wires.length), mean_size(p.diameter)
-        return max(1, int(round(p.coverage * w * h / (mean_len * mean_d))))
+        return max(1, int(round(cov * w * h / (mean_len * mean_d))))
     area = np.pi / 4.0 * mean_square(p.diameter)
-    return max(1, int(round(p.coverage * w * h / area)))
+    return max(1, int(round(cov * w * h / area)))
+
+
+def draw_coverage(cfg: SceneConfig, rng: np.random.Generator) -> float:
+    """This image's coverage: log-uniform in coverage..coverage_max where that is set."""
+    p = cfg.particles
+    if p.count > 0 or p.coverage_max <= p.coverage:
+        return p.coverage
+    return float(np.exp(rng.uniform(np.log(p.coverage), np.log(p.coverage_max))))
 
 
 def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int) -> Layout:
     """Every random choice comes from ``rng``: the same seed gives the same layout."""
-    n = particle_count(cfg)
+    n = particle_count(cfg, draw_coverage(cfg, rng))
     if n > 20000:
         raise ConfigError(f"particles.count: {n} particles is more than 20000; lower particles.count/coverage")
     if cfg.particles.kind == "wire":
@@ -52,7 +62,7 @@ def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int) -> La
     meshes = [meshes[i] for i in order]
     diameters = diameters[order]
     packer = Packer(cfg)
-    if cfg.agglomerates.placement == "contact" and cfg.agglomerates.count > 0:
+    if cfg.agglomerates.placement == "contact" and (cfg.agglomerates.count > 0 or cfg.agglomerates.sizes == "power"):
         perm = rng.permutation(n)  # mix sizes across clusters
         labels_perm = place_agglomerates(packer, [bodies[i] for i in perm], rng)
         labels = [0] * n

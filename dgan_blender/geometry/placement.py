@@ -146,8 +146,7 @@ def place_agglomerates(packer: Packer, bodies: list[Body], rng: np.random.Genera
     of several candidates is the one nearest the cluster's centre (``compactness``) and,
     in 3-D, lowest (particles settle)."""
     a = packer.cfg.agglomerates
-    n_clusters = max(1, min(a.count, len(bodies)))
-    sizes = 1 + rng.multinomial(len(bodies) - n_clusters, np.full(n_clusters, 1.0 / n_clusters))
+    sizes = cluster_sizes(a, len(bodies), rng)
     cx, cy = packer.w / 2, packer.h / 2
     labels: list[int] = []
     cursor = 0
@@ -161,8 +160,9 @@ def place_agglomerates(packer: Packer, bodies: list[Body], rng: np.random.Genera
                     if a.spread_nm > 0:
                         r, t = a.spread_nm * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
                         xy = np.array([cx + r * np.cos(t), cy + r * np.sin(t)])
-                    else:
-                        xy = rng.uniform([0.1 * packer.w, 0.1 * packer.h], [0.9 * packer.w, 0.9 * packer.h])
+                    else:  # many small clusters: anywhere, cut by the frame as in real fields
+                        m = 0.0 if a.sizes == "power" else 0.1
+                        xy = rng.uniform([m * packer.w, m * packer.h], [(1 - m) * packer.w, (1 - m) * packer.h])
                     c = np.array([xy[0], xy[1], body.bottom])
                     if packer.fits(body, c):
                         break
@@ -173,6 +173,21 @@ def place_agglomerates(packer: Packer, bodies: list[Body], rng: np.random.Genera
             members.append(packer.add(body, c))
             labels.append(k)
     return labels
+
+
+def cluster_sizes(a, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Particles per agglomerate, summing to ``n`` (see AgglomerateConfig.sizes)."""
+    if a.sizes == "power":
+        k = np.arange(1, a.max_size + 1)
+        prob = k ** -float(a.size_exponent)
+        prob /= prob.sum()
+        out: list[int] = []
+        while sum(out) < n:
+            out.append(int(rng.choice(k, p=prob)))
+        out[-1] -= sum(out) - n
+        return np.array(out)
+    n_clusters = max(1, min(a.count, n))
+    return 1 + rng.multinomial(n - n_clusters, np.full(n_clusters, 1.0 / n_clusters))
 
 
 def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Generator,

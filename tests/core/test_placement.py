@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from dgan_blender.config import load_config
 from dgan_blender.errors import ConfigError
@@ -58,7 +59,11 @@ def test_agglomerates_are_connected(preset, overrides):
                 v = q.center_nm - p.center_nm
                 u = v / np.linalg.norm(v)
                 gap = np.linalg.norm(v) - radius_along(p.radius_fn, u[None])[0] - radius_along(q.radius_fn, -u[None])[0]
-                adj[i, j] = adj[j, i] = gap < 0.02 * min(p.diameter_nm, q.diameter_nm)
+                touch = gap < 0.02 * min(p.diameter_nm, q.diameter_nm)
+                if not touch and gap < 0.5 * min(p.diameter_nm, q.diameter_nm):  # off the centre line
+                    near = cKDTree(q.mesh.vertices).query(p.mesh.vertices)[0].min()
+                    touch = near < 0.025 * min(p.diameter_nm, q.diameter_nm)
+                adj[i, j] = adj[j, i] = touch
     labels = np.array([p.agglomerate for p in ps])
     for k in np.unique(labels):
         idx = np.flatnonzero(labels == k)
@@ -150,3 +155,21 @@ def test_coverage_sets_the_count():
     lay = layout("sio2-him", ["particles.coverage=0.2"], seed=1)
     lay2 = layout("sio2-him", ["particles.coverage=0.4"], seed=1)
     assert 1.6 < len(lay2.particles) / len(lay.particles) < 2.4
+
+
+def test_power_cluster_sizes_and_coverage_range():
+    """Many single particles beside a few large clusters, and per-image coverage that
+    spans the configured range (real fields of view go from sparse to crowded)."""
+    from dgan_blender.geometry.placement import cluster_sizes
+    cfg = load_config("tio2-sem", ["agglomerates.sizes=power", "agglomerates.size_exponent=1.6",
+                                   "agglomerates.max_size=40"])
+    rng = np.random.default_rng(0)
+    sizes = np.concatenate([cluster_sizes(cfg.agglomerates, 500, rng) for _ in range(20)])
+    assert sizes.min() >= 1 and sizes.max() <= 40
+    assert (sizes == 1).mean() > 0.35 and (sizes >= 10).any()
+    assert all(cluster_sizes(cfg.agglomerates, n, rng).sum() == n for n in (1, 7, 33))
+    counts = [len(layout("tio2-sem", ["particles.coverage=0.03", "particles.coverage_max=0.3"], seed=s).particles)
+              for s in range(6)]
+    assert max(counts) > 2.5 * min(counts)
+    with pytest.raises(ConfigError, match="coverage_max"):
+        load_config("tio2-sem", ["particles.coverage=0.2", "particles.coverage_max=0.1"])

@@ -61,7 +61,7 @@ def test_tiny_fit_moves_a_parameter_towards_the_real_value(tmp_path):
     g = DiscGenerator(32, 8, seed=0, init={**target, "substrate.sem_base": 0.5},
                       fixed=("particle.sem_base", "noise.blur_sigma_px", "noise.read_sigma"))
     opts = FitOptions(iters=30, seed=0, batch=4, patch=32, eval_every=10, eval_images=6, lr_g=1e-2,
-                      checkpoint_every=30, d_channels=8)
+                      checkpoint_every=30, d_channels=8, lr_decay="none")
     start = g.named_values()["substrate.sem_base"]["value"]
     end = Fit(g, real, real[:6], tmp_path, opts).run()
     now = g.named_values()["substrate.sem_base"]["value"]
@@ -78,7 +78,8 @@ def test_outputs(tmp_path, real):
     assert [ln["iteration"] for ln in lines] == [0, 4, 8, 8] and lines[-1]["final"]
     assert all("realism" in ln and "seconds" in ln for ln in lines)
     params = tomllib.loads((tmp_path / "params.toml").read_text())
-    assert params["meta"] == {"seed": 0, "iterations": 8, "command": "dgan fit --test", "data": "standin"}
+    assert {k: v for k, v in params["meta"].items() if k != "selected_iteration"} == {
+        "seed": 0, "iterations": 8, "command": "dgan fit --test", "data": "standin"}
     looks = _parse(params["parameters"], "params.toml")  # what 'dgan render --params' reads
     for name, p in looks.items():
         assert p.low <= p.value <= p.high and p.spread >= 0, name
@@ -163,3 +164,27 @@ def test_sigkill_then_resume(tmp_path, real):
     resumed, _ = _fit(tmp_path / "run", real, iters=12)
     resumed.run(resume=True)
     assert (tmp_path / "full" / "params.toml").read_text() == (tmp_path / "run" / "params.toml").read_text()
+
+
+def test_cosine_lr_decay_ends_at_the_floor_and_none_is_constant(tmp_path, real):
+    fit, _ = _fit(tmp_path / "c", real, iters=11, lr_g=0.01, lr_floor=0.1)
+    lrs = [fit.lr_g_at(s) for s in range(11)]
+    assert lrs[0] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.001)
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+    flat, _ = _fit(tmp_path / "n", real, iters=11, lr_g=0.01, lr_decay="none")
+    assert {flat.lr_g_at(s) for s in range(11)} == {0.01}
+    with pytest.raises(DganError, match="lr_decay"):
+        _fit(tmp_path / "x", real, lr_decay="step")
+
+
+def test_params_come_from_the_evaluation_nearest_the_training_images(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=12)
+    end = fit.run()
+    evals = [json.loads(ln) for ln in (tmp_path / "metrics.jsonl").read_text().splitlines()
+             if "realism_train" in json.loads(ln)]
+    best = min(evals, key=lambda e: e["realism_train"])
+    assert end["selected_iteration"] == best["iteration"] and end["realism"] == best["realism"]
+    params = tomllib.loads((tmp_path / "params.toml").read_text())
+    assert params["meta"]["selected_iteration"] == best["iteration"]
+    kept, _ = _fit(tmp_path / "last", real, iters=12, select_best=False)
+    assert kept.run()["selected_iteration"] == 12
