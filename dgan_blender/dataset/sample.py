@@ -28,10 +28,12 @@ def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles
     from ..geometry import generate_layout
 
     s = sample_seed(seed, index)
-    rng = np.random.default_rng(s)
+    # separate streams: the layout depends on (seed, index) alone, so a fitted and an
+    # unfitted data set of one seed hold the same scenes and differ only in appearance
+    rng = np.random.default_rng([s, 1])
     values = look.draw(rng) if look is not None else {}
     cfg_i = look.apply_to_config(cfg, values) if look is not None else cfg
-    layout = generate_layout(cfg_i, rng, s)
+    layout = generate_layout(cfg_i, np.random.default_rng(s), s)
     if engine == "cycles":
         from ..blender.builder import build_scene
         from ..blender.render import render_image, render_instances
