@@ -67,6 +67,8 @@ def main(argv=None) -> int:
     ap.add_argument("--d-warmup", type=int, default=0)
     ap.add_argument("--ema", type=float, default=0.98)
     ap.add_argument("--lr-decay", default="cosine", help="cosine over --iters, or none")
+    ap.add_argument("--fix", action="append", default=[], help="keep this parameter at its preset value (repeatable)")
+    ap.add_argument("--select-best", action="store_true", help="keep the evaluation nearest the training images")
     ap.add_argument("--resume", action="store_true")
     a = ap.parse_args(argv)
     if not a.data.is_dir():
@@ -80,11 +82,11 @@ def main(argv=None) -> int:
     held = [r.image for r in images if r.path.stem in TEST]
     opts = FitOptions(iters=a.iters, seed=a.seed, batch=a.batch, eval_every=a.eval_every,
                       eval_images=a.eval_images, checkpoint_every=a.eval_every, lr_g=a.lr_g,
-                      lr_d=a.lr_d, d_warmup=a.d_warmup, ema=a.ema, lr_decay=a.lr_decay,
+                      lr_d=a.lr_d, d_warmup=a.d_warmup, ema=a.ema, lr_decay=a.lr_decay, select_best=a.select_best,
                       max_minutes=a.minutes, meta={"command": " ".join(sys.argv), "data": str(a.data),
                                                    "preset": a.preset, "heldout": ", ".join(TEST)})
     with silence_stdout():
-        gen = BridgeGenerator(cfg, a.seed, a.pool, a.out / "layouts", spp=a.spp)
+        gen = BridgeGenerator(cfg, a.seed, a.pool, a.out / "layouts", spp=a.spp, fixed=tuple(a.fix))
         end = Fit(gen, train, held, a.out, opts).run(resume=a.resume)
     floor = real_floor(train, held, opts)
     result = {"realism_unfitted": end["realism_start"], "realism_fitted": end["realism"],

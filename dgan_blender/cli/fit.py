@@ -38,7 +38,7 @@ def fit(
     d_warmup: Annotated[int, typer.Option(min=0, help="First iterations train the discriminator only.")] = 0,
     lr_decay: Annotated[str, typer.Option(help="cosine: G's learning rate falls to 5 % over --iters; none: constant.")] = "cosine",
     ema: Annotated[float, typer.Option(min=0.0, max=0.9999, help="Decay of the weight average reported and saved (0: the last weights).")] = 0.98,
-    keep_last: Annotated[bool, typer.Option(help="Write the last averaged parameters, not the evaluation nearest the training images.")] = False,
+    select_best: Annotated[bool, typer.Option(help="Write the evaluation nearest the training images instead of the last averaged parameters.")] = False,
     max_minutes: Annotated[float, typer.Option(min=0.0, help="Stop after this many minutes (0: no limit).")] = 0.0,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field KEY=VALUE (repeatable).")] = None,
 ) -> None:
@@ -62,7 +62,7 @@ def fit(
             raise DganError(f"--fix {name}: unknown parameter (known: {', '.join(known)})")
     opts = FitOptions(iters=iters, seed=seed, batch=batch, patch=patch, eval_every=eval_every,
                       eval_images=eval_images, checkpoint_every=checkpoint_every, lr_g=lr_g, lr_d=lr_d,
-                      loss=loss, d_warmup=d_warmup, ema=ema, lr_decay=lr_decay, select_best=not keep_last,
+                      loss=loss, d_warmup=d_warmup, ema=ema, lr_decay=lr_decay, select_best=select_best,
                       max_minutes=max_minutes)
     train, held = prepare(cfg, real, opts, holdout, eval_real, pixel_size_nm, crop_bottom)
     # stdout is silenced while Blender/Mitsuba run; the bar goes to stderr

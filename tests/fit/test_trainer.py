@@ -178,7 +178,7 @@ def test_cosine_lr_decay_ends_at_the_floor_and_none_is_constant(tmp_path, real):
 
 
 def test_params_come_from_the_evaluation_nearest_the_training_images(tmp_path, real):
-    fit, _ = _fit(tmp_path, real, iters=12)
+    fit, _ = _fit(tmp_path, real, iters=12, select_best=True)
     end = fit.run()
     evals = [json.loads(ln) for ln in (tmp_path / "metrics.jsonl").read_text().splitlines()
              if "realism_train" in json.loads(ln)]
@@ -186,5 +186,5 @@ def test_params_come_from_the_evaluation_nearest_the_training_images(tmp_path, r
     assert end["selected_iteration"] == best["iteration"] and end["realism"] == best["realism"]
     params = tomllib.loads((tmp_path / "params.toml").read_text())
     assert params["meta"]["selected_iteration"] == best["iteration"]
-    kept, _ = _fit(tmp_path / "last", real, iters=12, select_best=False)
+    kept, _ = _fit(tmp_path / "last", real, iters=12)
     assert kept.run()["selected_iteration"] == 12
