@@ -67,10 +67,14 @@ def _mesh(obj, depsgraph) -> dict:
             normals = np.empty(n_v * 3, np.float32)
             me.vertex_normals.foreach_get("vector", normals)
             normals = normals.reshape(-1, 3)
-        mw = np.array(obj.matrix_world, dtype=np.float64)
+        mw = np.array(_world(obj), dtype=np.float64)
         v = co.reshape(-1, 3).astype(np.float64) @ mw[:3, :3].T + mw[:3, 3]
-        if normals is not None:
-            nm = np.linalg.inv(mw[:3, :3]).T
+        if normals is not None and not np.array_equal(mw[:3, :3], np.eye(3)):
+            # normals transform with the inverse transpose = cofactor matrix / determinant
+            # (closed form: LAPACK's inv costs ms per call on a busy machine)
+            a = mw[:3, :3]
+            cof = np.array([np.cross(a[1], a[2]), np.cross(a[2], a[0]), np.cross(a[0], a[1])])
+            nm = cof / float(np.dot(a[0], cof[0]))
             normals = normals @ nm.T
             normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
         return {"vertices": v.astype(np.float32), "faces": tris.reshape(-1, 3).astype(np.uint32),
@@ -80,11 +84,23 @@ def _mesh(obj, depsgraph) -> dict:
             ev.to_mesh_clear()
 
 
+def _free(obj) -> bool:
+    """No parent, constraint or animation: the world matrix is the object's own
+    location/rotation/scale, always current, so the depsgraph need not be evaluated (a
+    view-layer update copies every mesh and costs more than rendering a data-set image)."""
+    return obj.parent is None and not obj.constraints and obj.animation_data is None
+
+
+def _world(obj):
+    return obj.matrix_basis if _free(obj) else obj.matrix_world
+
+
 def describe(scene) -> dict:
     """The visible meshes, their materials, the camera and the lights of ``scene``."""
     import bpy
 
-    bpy.context.view_layer.update()  # fresh matrix_world for objects moved since
+    if not all(_free(o) for o in scene.objects):
+        bpy.context.view_layer.update()  # fresh matrix_world for objects moved since
     depsgraph = None
     if any(o.type == "MESH" and (o.modifiers or o.data.shape_keys) for o in scene.objects):
         depsgraph = bpy.context.evaluated_depsgraph_get()
@@ -115,7 +131,7 @@ def _camera(scene) -> dict:
     w = int(r.resolution_x * r.resolution_percentage / 100)
     h = int(r.resolution_y * r.resolution_percentage / 100)
     d = cam.data
-    out = {"width": w, "height": h, "to_world": np.array(cam.matrix_world).tolist(),
+    out = {"width": w, "height": h, "to_world": np.array(_world(cam)).tolist(),
            "near": float(d.clip_start), "far": float(d.clip_end)}
     if d.type == "ORTHO":
         out.update(type="orthographic", ortho_scale=float(d.ortho_scale))
@@ -127,7 +143,7 @@ def _camera(scene) -> dict:
 
 def _light(obj) -> dict:
     d = obj.data
-    m = np.array(obj.matrix_world)
+    m = np.array(_world(obj))
     return {"kind": d.type.lower(), "energy": float(d.energy), "position": m[:3, 3].tolist(),
             "to_world": m.tolist(), "shape": str(getattr(d, "shape", "SQUARE")),
             "size_y": float(getattr(d, "size_y", 0.0)),

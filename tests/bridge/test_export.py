@@ -75,3 +75,36 @@ def test_scene_without_camera_is_a_user_error():
     scene.camera = None
     with pytest.raises(DganError, match="no active camera"):
         describe(scene)
+
+
+def test_moved_parented_and_scaled_objects_export_in_world_space():
+    """describe() skips the depsgraph update for free objects: moving one afterwards, or
+    parenting it (world matrix from the parent) must still export world coordinates and
+    unit normals, the same as Blender's own evaluated matrix_world."""
+    import bpy
+
+    with silence_stdout():
+        scene = build_scene(_layout([]))
+    a = scene.objects["particle_00001"]
+    b = scene.objects["particle_00002"]
+    a.location = (5.0, -3.0, 2.0)
+    a.scale = (1.0, 2.0, 0.5)
+    before = describe(scene)["shapes"]["particle_00001"]
+    bpy.context.view_layer.update()
+    mw = np.array(a.matrix_world)
+    local = np.array([v.co for v in a.data.vertices])
+    expected = local @ mw[:3, :3].T + mw[:3, 3]
+    assert np.allclose(before["vertices"], expected, atol=1e-3)
+    assert np.allclose(np.linalg.norm(before["normals"], axis=1), 1.0, atol=1e-5)
+    # normals of a non-uniformly scaled sphere: inverse-transpose, as Blender's evaluated mesh
+    ev = a.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    n_local = np.array([v.normal for v in a.data.vertices])
+    n_ref = n_local @ np.linalg.inv(mw[:3, :3])
+    n_ref /= np.linalg.norm(n_ref, axis=1, keepdims=True)
+    assert ev is not None and np.allclose(before["normals"], n_ref, atol=1e-4)
+    b.parent = a  # parented: the world matrix comes through the parent
+    after = describe(scene)["shapes"]["particle_00002"]
+    bpy.context.view_layer.update()
+    mwb = np.array(b.matrix_world)
+    local_b = np.array([v.co for v in b.data.vertices])
+    assert np.allclose(after["vertices"], local_b @ mwb[:3, :3].T + mwb[:3, 3], atol=1e-3)
