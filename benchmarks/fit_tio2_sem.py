@@ -38,15 +38,15 @@ from dgan_blender.quiet import silence_stdout  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "bam-tio2-sem" / "images"
 
 
-def real_floor(train, held, opts: FitOptions) -> float:
+def real_floor(fit: Fit, train) -> float:
     """The realism figure between training-image patches and the held-out reference
-    patches (the same ones the fit is scored on): what a perfect generator would get."""
+    patches the fit is scored on: what a perfect generator would get."""
     from dgan_blender.fit.real import patches_with_particles
     from dgan_blender.realism import realism
 
-    ref = patches_with_particles(held, opts.patch, opts.eval_images, np.random.default_rng([opts.seed, 1]))
-    other = patches_with_particles(train, opts.patch, opts.eval_images, np.random.default_rng([opts.seed, 2]))
-    return realism(list(ref), list(other), seed=opts.seed)["realism"]
+    o = fit.opts
+    other = patches_with_particles(train, o.patch, o.eval_images, np.random.default_rng([o.seed, 2]))
+    return realism(list(fit.eval_real), list(other), seed=o.seed)["realism"]
 
 
 def main(argv=None) -> int:
@@ -87,8 +87,9 @@ def main(argv=None) -> int:
                                                    "preset": a.preset, "heldout": ", ".join(TEST)})
     with silence_stdout():
         gen = BridgeGenerator(cfg, a.seed, a.pool, a.out / "layouts", spp=a.spp, fixed=tuple(a.fix))
-        end = Fit(gen, train, held, a.out, opts).run(resume=a.resume)
-    floor = real_floor(train, held, opts)
+        fit = Fit(gen, train, held, a.out, opts)
+        end = fit.run(resume=a.resume)
+    floor = real_floor(fit, train)
     result = {"realism_unfitted": end["realism_start"], "realism_fitted": end["realism"],
               "selected_iteration": end["selected_iteration"], "realism_last": end["realism_last"],
               "ratio": end["realism"] / end["realism_start"], "realism_real_vs_real": floor,

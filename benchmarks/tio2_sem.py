@@ -100,8 +100,8 @@ def main(argv=None) -> int:
         if args.fit_iters is not None:
             run = args.out / "fit"
             from fit_tio2_sem import main as fit_main
-            fit_main(["--data", str(args.data / "images"), "--out", str(run), "--iters", str(args.fit_iters), "--minutes", "30",
-                      "--seed", str(args.seed), "--eval-images", "16", "--pool", "32"])
+            fit_main(["--data", str(args.data / "images"), "--out", str(run), "--iters", str(args.fit_iters),
+                      "--seed", str(args.seed)])
             args.params = run / "params.toml"
         extra = ["--params", str(args.params)] if args.params else shipped_fit_checked()
         args.synthetic_fitted = render(args, args.out / "data_fitted", extra)

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 from . import llvm
 from .errors import DganError
 
 _PREFERRED = ("cuda_ad_mono", "llvm_ad_mono")
 
 
-_DEFAULT: list[str] = []
-
-
+@functools.cache
 def default_variant(mi) -> str:
     """CUDA where a GPU driver is present, else LLVM (CPU). Decided once per process:
     ``find_library`` runs compilers/ldconfig, which cost more than loading a scene."""
     import ctypes.util
 
-    if not _DEFAULT:
-        cuda = "cuda_ad_mono" in mi.variants() and ctypes.util.find_library("cuda")
-        _DEFAULT.append("cuda_ad_mono" if cuda else "llvm_ad_mono")
-    return _DEFAULT[0]
+    if "cuda_ad_mono" in mi.variants() and ctypes.util.find_library("cuda"):
+        return "cuda_ad_mono"
+    return "llvm_ad_mono"
 
 
 def import_mitsuba(variant: str | None = None):

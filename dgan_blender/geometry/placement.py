@@ -182,9 +182,11 @@ def cluster_sizes(a, n: int, rng: np.random.Generator) -> np.ndarray:
         prob = k ** -float(a.size_exponent)
         prob /= prob.sum()
         out: list[int] = []
-        while sum(out) < n:
+        total = 0
+        while total < n:
             out.append(int(rng.choice(k, p=prob)))
-        out[-1] -= sum(out) - n
+            total += out[-1]
+        out[-1] -= total - n
         return np.array(out)
     n_clusters = max(1, min(a.count, n))
     return 1 + rng.multinomial(n - n_clusters, np.full(n_clusters, 1.0 / n_clusters))
