@@ -44,20 +44,46 @@ def reset_scene() -> bpy.types.Scene:
     return scene
 
 
-def mesh_object(name: str, mesh: Mesh, smooth: bool = True) -> bpy.types.Object:
-    """Vertices/faces go in through ``foreach_set``: fast for 10^5-10^6 vertices."""
+def _set_attribute(me, name: str, field: str, values: np.ndarray, slow) -> None:
+    """Blender 4+ stores positions and corner vertices as generic attributes, whose
+    ``foreach_set`` copies a buffer (~0.01 ms for 15 000 values); the legacy
+    ``vertices``/``loops`` collections go item by item (~1.3 ms) - most of the time of
+    building a data-set scene. ``slow`` is the legacy call, for Blenders without them."""
+    attr = me.attributes.get(name)
+    if attr is not None and len(attr.data) == len(values) // (3 if field == "vector" else 1):
+        attr.data.foreach_set(field, values)
+    else:
+        slow(values)
+
+
+def mesh_object(name: str, mesh: Mesh, smooth: bool = True, templates: dict | None = None) -> bpy.types.Object:
+    """Vertices/faces go in as buffers: fast for 10^5-10^6 vertices.
+
+    ``templates`` (a dict the caller keeps for one scene) reuses topology: the particles
+    of a layout are mostly deformed copies of one icosphere, and copying a mesh with the
+    same faces (Blender shares the arrays) and writing new positions takes ~0.05 ms
+    instead of ~1 ms for building faces and edges. The caller removes the templates."""
     verts = np.ascontiguousarray(mesh.vertices, dtype=np.float32).ravel()
-    faces = np.ascontiguousarray(mesh.faces, dtype=np.int32)
+    faces = np.ascontiguousarray(mesh.faces, dtype=np.int32).ravel()
+    key = (len(verts), smooth, faces.tobytes()) if templates is not None else None
+    if key in (templates or {}):
+        me = templates[key].copy()
+        me.name = name
+        _set_attribute(me, "position", "vector", verts, lambda v: me.vertices.foreach_set("co", v))
+        me.update()
+        return bpy.data.objects.new(name, me)
     me = bpy.data.meshes.new(name)
     me.vertices.add(len(verts) // 3)
-    me.vertices.foreach_set("co", verts)
+    _set_attribute(me, "position", "vector", verts, lambda v: me.vertices.foreach_set("co", v))
     me.loops.add(faces.size)
-    me.loops.foreach_set("vertex_index", faces.ravel())
-    me.polygons.add(len(faces))
+    _set_attribute(me, ".corner_vert", "value", faces, lambda v: me.loops.foreach_set("vertex_index", v))
+    me.polygons.add(faces.size // 3)
     me.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
     me.update(calc_edges=True)
-    if smooth:
-        me.shade_smooth()
+    # Blender 4.1+ makes new faces smooth, older ones flat: say which
+    me.shade_smooth() if smooth else me.shade_flat()
+    if key is not None:
+        templates[key] = me.copy()  # before the caller adds materials
     return bpy.data.objects.new(name, me)
 
 
@@ -229,8 +255,9 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
     scene.collection.children.link(coll)
     mat_p = make_material("dgan_particle", cfg.particle_material)
     top = 0.0
+    templates: dict = {}
     for p in layout.particles:
-        obj = mesh_object(f"particle_{p.id:05d}", p.mesh)
+        obj = mesh_object(f"particle_{p.id:05d}", p.mesh, templates=templates)
         obj.pass_index = p.id
         obj["dgan_id"] = p.id
         obj["dgan_kind"] = p.kind
@@ -238,6 +265,8 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
         obj.data.materials.append(mat_p)
         coll.objects.link(obj)
         top = max(top, float(p.mesh.vertices[:, 2].max()))
+    for me in templates.values():
+        bpy.data.meshes.remove(me)
 
     w_nm, h_nm = cfg.field_nm
     margin = 2.0 * max(w_nm, h_nm)

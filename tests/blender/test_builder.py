@@ -56,3 +56,23 @@ def test_sem_render_edges_glow(two_sphere_layout, tmp_path):
     assert edge > centre + 0.2  # grazing angles are brighter
     save_blend(tmp_path / "s.blend")
     assert (tmp_path / "s.blend").stat().st_size > 10_000
+
+
+def test_particles_sharing_a_topology_keep_their_own_geometry(two_sphere_layout):
+    """Both spheres have one topology, so the second is a copy of the first's mesh with
+    new positions: each must read back exactly as given, as its own data block, with
+    Blender's smooth normals, and no template mesh may stay behind."""
+    from dgan_blender.bridge.export import describe
+
+    scene = build_scene(two_sphere_layout)
+    desc = describe(scene)
+    meshes = {o.data.name for o in bpy.data.collections["dgan_particles"].objects}
+    assert len(meshes) == 2 and len(bpy.data.meshes) == 3  # two particles, the substrate
+    for p in two_sphere_layout.particles:
+        shape = desc["shapes"][f"particle_{p.id:05d}"]
+        np.testing.assert_allclose(shape["vertices"], p.mesh.vertices, atol=1e-4)
+        assert np.array_equal(shape["faces"], p.mesh.faces)
+        radial = p.mesh.vertices - p.center_nm
+        radial /= np.linalg.norm(radial, axis=1, keepdims=True)
+        assert np.mean(np.sum(shape["normals"] * radial, axis=1)) > 0.99  # outward, per particle
+    assert desc["shapes"]["dgan_substrate"]["normals"] is None  # flat: shaded per face
