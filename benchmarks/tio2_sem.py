@@ -41,6 +41,8 @@ TRAIN = ["1908250", "1908254", "1908258", "1908260", "1908266", "1908272", "1908
 TEST = ["1908256", "1908262", "1908274", "1908280", "1908286", "1908292", "1908300",
         "1908314", "1908320", "1908326"]
 COLUMNS = ("dsc", "ap50", "pq", "ap50_min20", "pq_min20")
+# --fit-iters fits as the shipped fit was made (see the preset's [fitted.meta] command)
+FIT_RECIPE = ["--fix", "noise.texture_coarse"]
 
 
 def render(args, out: Path, extra: list[str]) -> Path:
@@ -101,7 +103,7 @@ def main(argv=None) -> int:
             run = args.out / "fit"
             from fit_tio2_sem import main as fit_main
             fit_main(["--data", str(args.data / "images"), "--out", str(run), "--iters", str(args.fit_iters),
-                      "--seed", str(args.seed)])
+                      "--seed", str(args.seed), *FIT_RECIPE])
             args.params = run / "params.toml"
         extra = ["--params", str(args.params)] if args.params else shipped_fit_checked()
         args.synthetic_fitted = render(args, args.out / "data_fitted", extra)

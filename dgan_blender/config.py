@@ -140,6 +140,11 @@ class MaterialConfig:
     shading ``sem``: secondary-electron model, emission = sem_base + sem_edge *
     (1 - |cos(theta)|) ** sem_exponent, theta the angle between the surface normal and
     the beam (dimensionless image intensities, 0..1 is black..white); edges glow.
+    sem_shadow (0..1): the share of that signal lost where the surface's view is blocked
+    within sem_shadow_nm (0: the particles' median diameter) - secondary electrons from
+    crevices and from particles lying under others reach the detector less (shadowing
+    contrast); evaluated as cosine-weighted visibility, the same in Cycles (Ambient
+    Occlusion node) and Mitsuba.
     shading ``principled``: the paper's Principled BSDF lit by ``lights``:
     base_color (linear RGB 0..1), roughness, metallic, specular (dimensionless 0..1).
     """
@@ -148,6 +153,8 @@ class MaterialConfig:
     sem_base: float = 0.3
     sem_edge: float = 0.6
     sem_exponent: float = 2.0
+    sem_shadow: float = 0.0
+    sem_shadow_nm: float = 0.0
     base_color: list[float] = field(default_factory=lambda: [0.8, 0.8, 0.8])
     roughness: float = 0.5
     metallic: float = 0.0
@@ -465,6 +472,8 @@ def validate(cfg: SceneConfig) -> None:
             _check(0 <= v <= 1, f"{where}.{name} must be in 0..1, got {v}")
         _check(m.sem_base >= 0 and m.sem_edge >= 0, f"{where}.sem_base and sem_edge must be >= 0")
         _check(m.sem_exponent > 0, f"{where}.sem_exponent must be > 0, got {m.sem_exponent}")
+        _check(0 <= m.sem_shadow <= 1, f"{where}.sem_shadow must be in 0..1, got {m.sem_shadow}")
+        _check(m.sem_shadow_nm >= 0, f"{where}.sem_shadow_nm must be >= 0 (0: the median particle diameter)")
     _check(0 < cfg.camera.fov_deg < 180, f"camera.fov_deg must be in 0..180, got {cfg.camera.fov_deg}")
     _check(-80 <= cfg.camera.tilt_deg <= 80, f"camera.tilt_deg must be in -80..80, got {cfg.camera.tilt_deg}")
     for i, light in enumerate(cfg.lights):

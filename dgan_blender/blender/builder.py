@@ -90,9 +90,26 @@ def mesh_object(name: str, mesh: Mesh, smooth: bool = True, templates: dict | No
 # ------------------------------------------------------------------ materials
 
 
-def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
-    """Secondary-electron look: emission = gain * (base + edge * (1 - |cos theta|) ** exponent).
-    Layer Weight's *Facing* output is exactly 1 - |N . I| at blend 0.5, so the same
+def typical_size_nm(d) -> float:
+    """A size distribution's typical value (median, mean or midpoint), in nm."""
+    if d.kind == "lognormal":
+        return float(d.median_nm)
+    if d.kind in ("gaussian", "fixed"):
+        return float(d.mean_nm)
+    if d.kind == "uniform":
+        return 0.5 * float(d.min_nm + d.max_nm)
+    w = np.asarray(d.weights or [1.0] * len(d.modes), float)
+    return float(np.dot(w / w.sum(), [typical_size_nm(m) for m in d.modes])) if d.modes else float(d.median_nm)
+
+
+def shadow_distance_nm(cfg: SceneConfig, m: MaterialConfig) -> float:
+    return float(m.sem_shadow_nm) or typical_size_nm(cfg.particles.diameter)
+
+
+def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> None:
+    """Secondary-electron look: emission = gain * (base + edge * (1 - |cos theta|) ** exponent)
+    * (1 - shadow * (1 - AO)). Layer Weight's *Facing* output is exactly 1 - |N . I| at
+    blend 0.5 and AO is the cosine-weighted visibility within ``shadow_nm``, so the same
     formula can be evaluated by Mitsuba for the differentiable bridge."""
     nt = mat.node_tree
     nt.nodes.clear()
@@ -110,6 +127,29 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
         node.inputs[1].default_value = value
         nt.links.new(chain[-1], node.inputs[0])
         chain.append(node.outputs[0])
+    # shadowing: factor = 1 - sem_shadow * (1 - AO), applied to the whole signal
+    ao = nt.nodes.new("ShaderNodeAmbientOcclusion")
+    ao.name = ao.label = "sem_shadow_ao"
+    ao.inputs["Distance"].default_value = shadow_nm
+    ao.samples = 16
+    blocked = nt.nodes.new("ShaderNodeMath")
+    blocked.operation = "SUBTRACT"
+    blocked.inputs[0].default_value = 1.0
+    nt.links.new(ao.outputs["AO"], blocked.inputs[1])
+    shadow = nt.nodes.new("ShaderNodeMath")
+    shadow.operation = "MULTIPLY"
+    shadow.name = shadow.label = "sem_shadow"
+    shadow.inputs[1].default_value = m.sem_shadow
+    nt.links.new(blocked.outputs[0], shadow.inputs[0])
+    keep = nt.nodes.new("ShaderNodeMath")
+    keep.operation = "SUBTRACT"
+    keep.inputs[0].default_value = 1.0
+    nt.links.new(shadow.outputs[0], keep.inputs[1])
+    signal = nt.nodes.new("ShaderNodeMath")
+    signal.operation = "MULTIPLY"
+    nt.links.new(chain[-1], signal.inputs[0])
+    nt.links.new(keep.outputs[0], signal.inputs[1])
+    chain.append(signal.outputs[0])
     emit = nt.nodes.new("ShaderNodeEmission")
     emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
     nt.links.new(chain[-1], emit.inputs["Strength"])
@@ -128,10 +168,13 @@ def _principled_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
     nt.links.new(bsdf.outputs[0], out.inputs["Surface"])
 
 
-def make_material(name: str, m: MaterialConfig) -> bpy.types.Material:
+def make_material(name: str, m: MaterialConfig, shadow_nm: float = 100.0) -> bpy.types.Material:
     mat = bpy.data.materials.new(name)
     enable_nodes(mat)
-    (_sem_nodes if m.shading == "sem" else _principled_nodes)(mat, m)
+    if m.shading == "sem":
+        _sem_nodes(mat, m, shadow_nm)
+    else:
+        _principled_nodes(mat, m)
     mat["dgan_shading"] = m.shading
     return mat
 
@@ -253,7 +296,7 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
 
     coll = bpy.data.collections.new(PARTICLE_COLLECTION)
     scene.collection.children.link(coll)
-    mat_p = make_material("dgan_particle", cfg.particle_material)
+    mat_p = make_material("dgan_particle", cfg.particle_material, shadow_distance_nm(cfg, cfg.particle_material))
     top = 0.0
     templates: dict = {}
     for p in layout.particles:
@@ -275,7 +318,8 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
     sub_faces = np.array([[0, 1, 2], [0, 2, 3]], np.int32)
     substrate = mesh_object("dgan_substrate", Mesh(sub_verts, sub_faces), smooth=False)
     substrate.pass_index = 0
-    substrate.data.materials.append(make_material("dgan_substrate", cfg.substrate.material))
+    substrate.data.materials.append(make_material("dgan_substrate", cfg.substrate.material,
+                                                  shadow_distance_nm(cfg, cfg.substrate.material)))
     scene.collection.objects.link(substrate)
 
     _camera(scene, cfg, top)

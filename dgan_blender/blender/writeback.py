@@ -1,7 +1,7 @@
 """Fitted parameters into a Blender scene, where a person can see and change them.
 
 Material values go into the SEM material's named nodes (``sem_base``, ``sem_edge``,
-``sem_exponent``, ``sem_gain``); the detector/noise model and every parameter's learned
+``sem_exponent``, ``sem_shadow``, ``sem_gain``); the detector/noise model and every parameter's learned
 spread become custom properties on the scene (``dgan_noise_*``, ``dgan_spread_*``),
 shown in Blender's Scene > Custom Properties panel. The bridge's render engine reads
 the same properties, so F12 gives the fitted look.
@@ -14,7 +14,7 @@ import bpy
 from ..dataset.look import Look
 
 _MATERIALS = {"particle": "dgan_particle", "substrate": "dgan_substrate"}
-_NODE_FIELDS = ("sem_base", "sem_edge", "sem_exponent")
+_NODE_FIELDS = ("sem_base", "sem_edge", "sem_exponent", "sem_shadow")
 
 
 def _sem_node(mat, field: str):

@@ -25,6 +25,9 @@ def _material(mat) -> dict:
     if all(name in nodes for name in _SEM_FIELDS):
         out = {"shading": "sem", **{n: float(nodes[n].inputs[1].default_value) for n in _SEM_FIELDS}}
         out["sem_gain"] = float(nodes["sem_gain"].inputs[1].default_value) if "sem_gain" in nodes else 1.0
+        ao = nodes["sem_shadow_ao"] if "sem_shadow_ao" in nodes else None
+        out["sem_shadow"] = float(nodes["sem_shadow"].inputs[1].default_value) if ao and "sem_shadow" in nodes else 0.0
+        out["sem_shadow_nm"] = float(ao.inputs["Distance"].default_value) if ao else 0.0
         return out
     bsdf = next((n for n in nodes if n.type == "BSDF_PRINCIPLED"), None)
     if bsdf is None:

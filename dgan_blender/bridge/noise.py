@@ -3,8 +3,8 @@ parameter (noise is reparameterised: a fixed standard-normal draw scaled by lear
 widths). The same code runs in the fit and in data-set rendering.
 
 Order follows the signal chain: specimen texture (the substrate's and particles' fine
-surface structure, which the geometry does not model: two band-limited random fields
-at ~4 px and ~16 px with learnable amplitudes) -> probe blur (PSF) -> scan-line jitter -> signal-dependent
+surface structure, which the geometry does not model: band-limited random fields at
+~2, ~4 and ~16 px with learnable amplitudes) -> probe blur (PSF) -> scan-line jitter -> signal-dependent
 shot noise (Poisson-Gaussian) -> detector gamma, contrast and brightness -> read-out
 Gaussian noise -> clip to the 0..1 image range.
 """
@@ -26,8 +26,9 @@ NOISE_PARAMS = {
     "read_sigma": (0.01, 0.0, 0.2),
     "texture_fine": (0.0, 0.0, 0.15),
     "texture_coarse": (0.0, 0.0, 0.15),
+    "texture_grain": (0.0, 0.0, 0.15),
 }
-_TEXTURE_CELLS = {"texture_fine": 4, "texture_coarse": 16}  # correlation length, px
+_TEXTURE_CELLS = {"texture_fine": 4, "texture_coarse": 16, "texture_grain": 2}  # correlation length, px
 
 
 def _gaussian_blur(x: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:

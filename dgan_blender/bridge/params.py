@@ -1,6 +1,6 @@
 """The named parameters a fit may change, with physical bounds.
 
-Rendering: the SEM values of the two material classes and the global signal gain
+Rendering: the SEM values of the two material classes (shadowing included) and the global signal gain
 (beam current x detector gain, the SEM's 'light'); detector: the noise model's values.
 Defaults come from the scene config; bounds from the code, narrowed or widened by a
 preset's optional ``[bounds]`` table (``"particle.sem_base" = [0.1, 0.9]``).
@@ -20,9 +20,11 @@ _RENDER_BOUNDS = {
     "particle.sem_base": (0.0, 1.5),
     "particle.sem_edge": (0.0, 3.0),
     "particle.sem_exponent": (0.5, 8.0),
+    "particle.sem_shadow": (0.0, 1.0),
     "substrate.sem_base": (0.0, 1.0),
     "substrate.sem_edge": (0.0, 2.0),
     "substrate.sem_exponent": (0.5, 8.0),
+    "substrate.sem_shadow": (0.0, 1.0),
     "light.gain": (0.3, 3.0),
 }
 
@@ -39,8 +41,9 @@ def param_specs(cfg: SceneConfig) -> dict[str, ParamSpec]:
     pm, sm = cfg.particle_material, cfg.substrate.material
     defaults = {
         "particle.sem_base": pm.sem_base, "particle.sem_edge": pm.sem_edge,
-        "particle.sem_exponent": pm.sem_exponent, "substrate.sem_base": sm.sem_base,
-        "substrate.sem_edge": sm.sem_edge, "substrate.sem_exponent": sm.sem_exponent,
+        "particle.sem_exponent": pm.sem_exponent, "particle.sem_shadow": pm.sem_shadow,
+        "substrate.sem_base": sm.sem_base, "substrate.sem_edge": sm.sem_edge,
+        "substrate.sem_exponent": sm.sem_exponent, "substrate.sem_shadow": sm.sem_shadow,
         "light.gain": 1.0,
     }
     bounds = dict(_RENDER_BOUNDS)

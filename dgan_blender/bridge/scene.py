@@ -88,10 +88,11 @@ class MitsubaScene:
         scene's own materials; each x a float or a Dr.Jit Float (gradients flow through)."""
         mi, dr = self.mi, self.dr
         values = {c: {**self.base_materials.get(c, {}), **values.get(c, {})} for c in CLASSES}
-        fields = {"sem_base": "base", "sem_edge": "edge", "sem_exponent": "exponent"}
+        fields = {"sem_base": "base", "sem_edge": "edge", "sem_exponent": "exponent",
+                  "sem_shadow": "shadow", "sem_shadow_nm": "shadow_nm"}
         for key, attr in fields.items():
             parts = [values.get(c, {}).get(key, 0.0 if key != "sem_exponent" else 1.0) for c in CLASSES]
-            if key != "sem_exponent":  # the gain scales the whole emitted signal
+            if key in ("sem_base", "sem_edge"):  # the gain scales the whole emitted signal
                 parts = [p * values.get(c, {}).get("sem_gain", 1.0) for p, c in zip(parts, CLASSES)]
             idx = dr.arange(mi.UInt32, len(CLASSES))
             arr = dr.zeros(mi.Float, len(CLASSES))

@@ -21,6 +21,8 @@ def eval_(
     dice: Annotated[bool, typer.Option(help="Add a soft Dice term to the cross-entropy.")] = True,
     bar_rows: Annotated[Optional[int], typer.Option(min=0, help="Information-bar height in px (default: detected per image).")] = None,
     pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm for images whose metadata lack it.")] = None,
+    min_area_px: Annotated[int, typer.Option(min=0, help="Predicted instances under this many px are dropped (0: keep all).")] = 20,
+    augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma).")] = True,
 ) -> None:
     """Writes OUT/metrics.json (dsc, ap50, pq, n_test_images, *_min20 with instances under
     20 px dropped), OUT/model.pt and OUT/predictions.png (true contours green, predicted red)."""
@@ -30,9 +32,9 @@ def eval_(
 
     if patch % 16:
         raise DganError(f"--patch {patch}: must be a multiple of 16, e.g. {patch // 16 * 16 or 16}")
-    settings = TrainSettings(epochs=epochs, seed=seed, patch=patch, batch=batch, dice=dice,
+    settings = TrainSettings(epochs=epochs, seed=seed, patch=patch, batch=batch, dice=dice, augment=augment,
                              time_limit_s=None if time_limit is None else time_limit * 60)
-    metrics = evaluate(train, test, out, settings, bar_rows=bar_rows, pixel_size_nm=pixel_size,
+    metrics = evaluate(train, test, out, settings, bar_rows=bar_rows, pixel_size_nm=pixel_size, min_area_px=min_area_px,
                        log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps({k: round(metrics[k], 4) for k in HEADLINE} | {"n_test_images": metrics["n_test_images"],
                                                                      "out": str(out)}))

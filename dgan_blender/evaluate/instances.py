@@ -29,9 +29,11 @@ def mask_to_instances(mask: np.ndarray) -> np.ndarray:
     return labels.astype(np.int32)
 
 
-def probabilities_to_instances(probs: np.ndarray, min_seed_px: int = 1) -> np.ndarray:
+def probabilities_to_instances(probs: np.ndarray, min_seed_px: int = 1, min_area_px: int = 0) -> np.ndarray:
     """probs: (3, H, W) class probabilities (or one-hot). Seeds under ``min_seed_px``
-    are dropped: a speck of interior inside a boundary ring would split a particle."""
+    are dropped: a speck of interior inside a boundary ring would split a particle.
+    Instances under ``min_area_px`` become background (the size filter of any particle
+    analysis): specks of substrate texture or noise that a network calls particle."""
     probs = np.asarray(probs, dtype=np.float32)
     cls = probs.argmax(0)
     foreground = cls != BACKGROUND
@@ -47,7 +49,21 @@ def probabilities_to_instances(probs: np.ndarray, min_seed_px: int = 1) -> np.nd
     labels = watershed(elevation, markers=seeds, mask=foreground, connectivity=1)
     rest, _ = ndi.label(foreground & (labels == 0), structure=FOUR)
     labels = np.where(rest > 0, rest + n, labels)
+    if min_area_px > 1 and labels.max():
+        small = np.bincount(labels.ravel()) < min_area_px
+        small[0] = False
+        if small.any():
+            labels[small[labels]] = 0
+            labels = _relabel(labels)
     return labels.astype(np.int32)
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Consecutive ids 1..n in order of first appearance of the old ids."""
+    ids = np.unique(labels)
+    lut = np.zeros(int(ids.max()) + 1, np.int32)
+    lut[ids[ids > 0]] = np.arange(1, int((ids > 0).sum()) + 1, dtype=np.int32)
+    return lut[labels]
 
 
 def semantic_to_instances(semantic: np.ndarray) -> np.ndarray:

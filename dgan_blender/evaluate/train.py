@@ -34,6 +34,7 @@ class TrainSettings:
     dice: bool = True
     time_limit_s: float | None = None  # wall budget: stops mid-epoch, schedule follows it
     base: int = 16
+    augment: bool = True  # nnU-Net's intensity augmentations (see intensity_augment)
 
 
 def prepare(samples: list[Sample], pixel_size_nm: float) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -47,9 +48,40 @@ def prepare(samples: list[Sample], pixel_size_nm: float) -> list[tuple[np.ndarra
     return out
 
 
-def draw_patches(data, n: int, patch: int, rng: np.random.Generator):
+def intensity_augment(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """nnU-Net's default intensity augmentations (Isensee et al. 2021, the paper's
+    segmentation protocol), each with its probability: Gaussian noise, Gaussian blur,
+    brightness, contrast, simulated low resolution, gamma. A network trained on one kind
+    of image (one microscope, or synthetic) then leans less on its exact grey levels,
+    noise and sharpness."""
+    import cv2
+
+    a = np.ascontiguousarray(a, np.float32)
+    if rng.random() < 0.1:
+        a = a + rng.normal(0.0, np.sqrt(rng.uniform(0.0, 0.1)), a.shape).astype(np.float32)
+    if rng.random() < 0.2:
+        a = cv2.GaussianBlur(a, (0, 0), float(rng.uniform(0.5, 1.0)))
+    if rng.random() < 0.15:
+        a = a * np.float32(rng.uniform(0.75, 1.25))
+    if rng.random() < 0.15:
+        lo, hi, m = a.min(), a.max(), a.mean()
+        a = np.clip((a - m) * np.float32(rng.uniform(0.75, 1.25)) + m, lo, hi)
+    if rng.random() < 0.25:
+        h, w = a.shape
+        f = float(rng.uniform(0.5, 1.0))
+        small = cv2.resize(a, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_NEAREST)
+        a = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    if rng.random() < 0.3:
+        lo, hi = float(a.min()), float(a.max())
+        x = (a - lo) / max(hi - lo, 1e-6)
+        a = (x ** np.float32(rng.uniform(0.7, 1.5)) * (hi - lo) + lo).astype(np.float32)
+    return a
+
+
+def draw_patches(data, n: int, patch: int, rng: np.random.Generator, augment: bool = False):
     """``n`` random crops, images picked by area, each flipped/rotated by one of the 8
-    symmetries of the square (SEM has no preferred orientation)."""
+    symmetries of the square (SEM has no preferred orientation), and with ``augment``
+    the intensity augmentations."""
     areas = np.array([im.size for im, _ in data], float)
     xs = np.empty((n, 1, patch, patch), np.float32)
     ys = np.full((n, patch, patch), IGNORE, np.int64)
@@ -63,6 +95,8 @@ def draw_patches(data, n: int, patch: int, rng: np.random.Generator):
         a, b = np.rot90(a, rot), np.rot90(b, rot)
         if flip:
             a, b = a[:, ::-1], b[:, ::-1]
+        if augment:
+            a = intensity_augment(a, rng)
         xs[k, 0, :a.shape[0], :a.shape[1]] = a
         ys[k, :b.shape[0], :b.shape[1]] = b
     return torch.from_numpy(xs), torch.from_numpy(ys)
@@ -117,7 +151,7 @@ def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, 
                 break
             for group in opt.param_groups:
                 group["lr"] = learning_rate(settings.lr, progress)
-            x, y = draw_patches(data, settings.batch, settings.patch, rng)
+            x, y = draw_patches(data, settings.batch, settings.patch, rng, settings.augment)
             x, y = x.to(dev), y.to(dev)
             logits = model(x)
             loss = F.cross_entropy(logits, y, ignore_index=IGNORE)

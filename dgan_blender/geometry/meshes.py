@@ -58,25 +58,31 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
 
 class RadialFn:
     """``radius_fn`` with its lists turned into arrays once: placement evaluates it
-    tens of thousands of times, and converting the JSON lists dominated the cost."""
+    tens of thousands of times on a few directions at a time, so the cost is numpy's
+    per-call overhead. Rotation, axes, facet normals and noise directions are folded
+    into one 3 x (3 + P + K) matrix: one product gives every projection."""
 
-    __slots__ = ("sphere", "scale", "rot", "axes", "normals", "offsets", "soft", "amp", "lobes",
-                 "ndirs", "phase")
+    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm")
 
     def __init__(self, fn: dict):
         self.sphere = fn["type"] == "sphere"
         self.scale = float(fn["scale"])
         if self.sphere:
             return
-        self.rot = np.asarray(fn["rotation"], float).reshape(3, 3)
-        self.axes = np.asarray(fn["axes"], float)
-        self.normals = np.asarray(fn["planes"], float).reshape(-1, 3)
+        rot = np.asarray(fn["rotation"], float).reshape(3, 3)
+        axes = np.asarray(fn["axes"], float)
+        normals = np.asarray(fn["planes"], float).reshape(-1, 3)
         self.offsets = np.asarray(fn["offsets"], float)
         self.soft = float(fn.get("soft", 0.04))
         self.amp = float(fn.get("noise_amp", 0.0))
-        self.lobes = float(fn.get("noise_lobes", 0.0))
-        self.ndirs = np.asarray(fn.get("noise_dirs", []), float).reshape(-1, 3)
+        lobes = float(fn.get("noise_lobes", 0.0))
+        ndirs = np.asarray(fn.get("noise_dirs", []), float).reshape(-1, 3)
         self.phase = np.asarray(fn.get("noise_phase", []), float)
+        self.n_planes = len(self.offsets)
+        self.norm = 1.0 / np.sqrt(max(len(ndirs), 1))
+        # local = dirs @ rot; the ellipsoid needs local / axes, the facets local . n,
+        # the surface noise lobes * local . n_k: all linear in dirs
+        self.matrix = np.hstack([rot / axes[None, :], rot @ normals.T, lobes * (rot @ ndirs.T)])
 
 
 def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
@@ -85,19 +91,54 @@ def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
     dirs = np.asarray(dirs, float).reshape(-1, 3)
     if f.sphere:
         return np.full(len(dirs), f.scale)
-    local = dirs @ f.rot
-    r = 1.0 / np.sqrt(((local / f.axes) ** 2).sum(axis=1))
-    if len(f.offsets):
-        cos = local @ f.normals.T
-        dist = f.offsets[None, :] / np.maximum(cos, 1e-6)
-        dist[cos <= 1e-6] = np.inf
-        cand = np.concatenate([r[:, None], dist], axis=1)
-        m = cand.min(axis=1, keepdims=True)
-        r = m[:, 0] - f.soft * np.log(np.exp(-(cand - m) / f.soft).sum(axis=1))  # rounded facet edges
+    q = dirs @ f.matrix
+    e = q[:, :3]
+    r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
+    p = f.n_planes
+    if p:
+        cos = q[:, 3:3 + p]
+        dist = np.where(cos > 1e-6, f.offsets / np.maximum(cos, 1e-6), np.inf)
+        # soft minimum of the ellipsoid's and the facets' distances: rounded facet edges
+        m = np.minimum(r, dist.min(axis=1))
+        total = np.exp((m - r) / f.soft) + np.exp((m[:, None] - dist) / f.soft).sum(axis=1)
+        r = m - f.soft * np.log(total)
     if f.amp > 0:
-        wave = np.cos(f.lobes * (local @ f.ndirs.T) + f.phase)
-        r = r * (1.0 + f.amp * wave.sum(axis=1) / np.sqrt(len(f.ndirs)))
+        wave = np.cos(q[:, 3 + p:] + f.phase).sum(axis=1)
+        r = r * (1.0 + f.amp * f.norm * wave)
     return r * f.scale
+
+
+def radius_along_rows(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+    """Row i: the reach of ``fns[which[i]]`` along ``dirs[i]`` - one evaluation for many
+    particles (same result as one ``radius_along`` per particle)."""
+    dirs = np.asarray(dirs, float).reshape(-1, 3)
+    which = np.asarray(which, int)
+    if all(f.sphere for f in fns):
+        return np.array([f.scale for f in fns])[which]
+    if any(f.sphere for f in fns) or len({(f.matrix.shape, f.n_planes) for f in fns}) > 1:
+        out = np.empty(len(dirs))
+        for k, f in enumerate(fns):
+            sel = which == k
+            if sel.any():
+                out[sel] = radius_along(f, dirs[sel])
+        return out
+    q = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix for f in fns])[which])
+    e = q[:, :3]
+    r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
+    p = fns[0].n_planes
+    if p:
+        cos = q[:, 3:3 + p]
+        offsets = np.stack([f.offsets for f in fns])[which]
+        soft = np.array([f.soft for f in fns])[which]
+        dist = np.where(cos > 1e-6, offsets / np.maximum(cos, 1e-6), np.inf)
+        m = np.minimum(r, dist.min(axis=1))
+        total = np.exp((m - r) / soft) + np.exp((m[:, None] - dist) / soft[:, None]).sum(axis=1)
+        r = m - soft * np.log(total)
+    if q.shape[1] > 3 + p:
+        amp = np.array([f.amp * f.norm for f in fns])[which]
+        wave = np.cos(q[:, 3 + p:] + np.stack([f.phase for f in fns])[which]).sum(axis=1)
+        r = r * (1.0 + amp * wave)
+    return r * np.array([f.scale for f in fns])[which]
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:

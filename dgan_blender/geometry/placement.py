@@ -13,7 +13,7 @@ import numpy as np
 
 from ..config import SceneConfig
 from ..errors import ConfigError
-from .meshes import RadialFn, icosphere, radius_along
+from .meshes import RadialFn, icosphere, radius_along, radius_along_rows
 
 _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
@@ -237,26 +237,35 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.nd
     support = np.full(len(xy), -1)
     dxy = np.linalg.norm(packer._centres[None, :, :2] - xy[:, None, :], axis=2)
     reach = dxy < packer._rmax[None, :] + body.rmax
-    for k in np.flatnonzero(reach.any(axis=0)):
-        rows = np.flatnonzero(reach[:, k])
-        zk = _stack_height(packer.placed[k], body, xy[rows], dxy[rows, k])
-        up = zk > z[rows]
-        z[rows[up]], support[rows[up]] = zk[up], k
+    ks = np.flatnonzero(reach.any(axis=0))
+    if not len(ks):
+        return np.column_stack([xy, z]), support
+    rows, col = np.nonzero(reach[:, ks])  # every (candidate, particle within reach) pair
+    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]])
+    # per candidate the highest contact; on a tie the lowest particle index
+    order = np.lexsort((col, -zk, rows))
+    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+    r, up = rows[first], zk[first] > z[rows[first]]
+    z[r[up]], support[r[up]] = zk[first][up], ks[col[first][up]]
     return np.column_stack([xy, z]), support
 
 
-def _stack_height(other: Body, body: Body, xy: np.ndarray, dxy: np.ndarray) -> np.ndarray:
-    """Centre heights at which ``body`` above ``xy`` touches ``other`` from above
-    (fixed point on the centre-line contact distance; -inf: no contact)."""
-    oc = other.centre
-    z = oc[2] + np.sqrt(np.maximum((other.rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
+def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndarray,
+                  dxy: np.ndarray) -> np.ndarray:
+    """Centre heights at which ``body`` above ``xy[i]`` touches ``others[which[i]]`` from
+    above (fixed point on the centre-line contact distance; -inf: no contact). All
+    pairs in one evaluation: placement spends most of its time here."""
+    oc = np.array([o.centre for o in others])[which]
+    rmax = np.array([o.rmax for o in others])[which]
+    fns = [o.rf for o in others]
+    z = oc[:, 2] + np.sqrt(np.maximum((rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
     miss = np.zeros(len(xy), bool)
     for _ in range(6):
-        v = np.column_stack([xy - oc[:2], z - oc[2]])
+        v = np.column_stack([xy - oc[:, :2], z - oc[:, 2]])
         u = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        d = radius_along(other.rf, u) + radius_along(body.rf, -u)
+        d = radius_along_rows(fns, which, u) + radius_along(body.rf, -u)
         miss |= d <= dxy
-        z = oc[2] + np.sqrt(np.maximum(d * d - dxy * dxy, 0.0))
+        z = oc[:, 2] + np.sqrt(np.maximum(d * d - dxy * dxy, 0.0))
     z[miss] = -np.inf
     return z
 

@@ -53,6 +53,32 @@ def test_masks_and_images_agree_with_cycles(tiny_tio2, variant):
 
 
 @pytest.mark.slow
+def test_shadowing_darkens_alike_in_cycles_and_mitsuba(tiny_tio2, variant):
+    """sem_shadow: Cycles' Ambient Occlusion node and the integrator's visibility ray
+    must darken the same pixels by the same amount (and darken at all)."""
+    import copy
+
+    from dgan_blender.geometry import generate_layout
+
+    cfg = copy.deepcopy(tiny_tio2.config)
+    cfg.particle_material.sem_shadow = cfg.substrate.material.sem_shadow = 0.8
+    layout = generate_layout(cfg, np.random.default_rng(4), 4)
+    scene = build_scene(layout)
+    scene.cycles.samples = 64
+    cyc = render_image(scene)
+    ms = MitsubaScene(describe(scene), spp=64, variant=variant)
+    with torch.no_grad():
+        mit = render(ms, {}, seed=1).numpy()
+        plain = render(ms, {"particle.sem_shadow": torch.tensor(0.0),
+                            "substrate.sem_shadow": torch.tensor(0.0)}, seed=1).numpy()
+    inst = ms.instances()
+    loss = (plain - mit)[inst > 0].mean()
+    assert loss > 0.015  # particles lose signal where neighbours and the substrate block
+    assert abs((plain - cyc)[inst > 0].mean() - loss) < 0.25 * loss
+    assert np.abs(mit - cyc).mean() <= 0.02
+
+
+@pytest.mark.slow
 def test_gradients_match_finite_differences(tiny_tio2, variant):
     ms = MitsubaScene(describe(build_scene(tiny_tio2)), spp=4, variant=variant)
     errors = gradient_errors(ms, param_specs(tiny_tio2.config), spp=4)

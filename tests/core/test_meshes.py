@@ -78,3 +78,21 @@ def test_projected_area_matches_dense_sampling_of_irregular_particle():
     ref[sel] = inside
     assert abs(int(mask.sum()) - int(ref.sum())) / ref.sum() < 0.03
     assert (mask ^ ref).sum() / ref.sum() < 0.06
+
+
+def test_radius_along_rows_matches_one_call_per_particle():
+    """The batched evaluation placement uses must give each particle its own reach,
+    for particles of one kind (stacked path) and of mixed kinds (fallback)."""
+    from dgan_blender.geometry.meshes import RadialFn, irregular_fn, radius_along, radius_along_rows
+
+    rng = np.random.default_rng(3)
+    same = [RadialFn({**irregular_fn(rng, 1.4, 8, 0.12, 0.04, 3.0), "scale": s}) for s in (40.0, 70.0, 55.0)]
+    mixed = same + [RadialFn({"type": "sphere", "scale": 30.0}),
+                    RadialFn({**irregular_fn(rng, 1.2, 0, 0.0, 0.0, 0.0), "scale": 20.0})]
+    for fns in (same, mixed):
+        dirs = rng.standard_normal((200, 3))
+        dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+        which = rng.integers(len(fns), size=200)
+        got = radius_along_rows(fns, which, dirs)
+        want = np.array([radius_along(fns[w], d[None])[0] for w, d in zip(which, dirs)])
+        np.testing.assert_allclose(got, want, rtol=1e-12)

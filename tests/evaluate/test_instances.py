@@ -43,6 +43,19 @@ def test_small_seeds_are_dropped_on_request():
     assert probabilities_to_instances(probs, min_seed_px=4).max() == 1
 
 
+def test_small_instances_are_dropped_on_request_and_ids_stay_consecutive():
+    sem = np.zeros((30, 30), np.uint8)
+    sem[1:3, 1:3] = 1  # a 4 px speck
+    sem[5:15, 5:15] = 2
+    sem[6:14, 6:14] = 1  # a 100 px particle
+    sem[20:24, 20:25] = 1  # 20 px: kept at min_area_px=20
+    onehot = np.stack([sem == c for c in (0, 1, 2)]).astype(np.float32)
+    assert probabilities_to_instances(onehot).max() == 3
+    out = probabilities_to_instances(onehot, min_area_px=20)
+    assert sorted(np.unique(out)) == [0, 1, 2]
+    assert out[1, 1] == 0 and (out == out[10, 10]).sum() == 100 and (out == out[21, 21]).sum() == 20
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (REAL / "masks").is_dir(), reason="real TiO2 data not present")
 def test_round_trip_on_real_masks():

@@ -108,3 +108,20 @@ def test_time_limit_stops_mid_epoch(synthetic_like):
     settings = TrainSettings(seed=0, base=4, epochs=1000, patch=32, batch=4, time_limit_s=0.5)
     _, hist = train(load_annotated(synthetic_like), settings, 14.688, log=lambda _: None)
     assert hist and hist[-1]["steps"] < 2000
+
+
+def test_intensity_augmentation_keeps_labels_and_is_seeded():
+    from dgan_blender.evaluate.train import draw_patches, intensity_augment
+
+    rng = np.random.default_rng(0)
+    img = normalise(rng.random((64, 64)).astype(np.float32))
+    outs = [intensity_augment(img, np.random.default_rng(s)) for s in range(60)]
+    assert all(o.shape == img.shape and o.dtype == np.float32 and np.isfinite(o).all() for o in outs)
+    changed = sum(not np.allclose(o, img) for o in outs)
+    assert 20 < changed < 60  # each transform has its probability; some patches stay as they were
+    assert np.array_equal(intensity_augment(img, np.random.default_rng(7)), intensity_augment(img, np.random.default_rng(7)))
+    sem = (rng.random((64, 64)) > 0.5).astype(np.uint8)
+    x0, y0 = draw_patches([(img, sem)], 8, 32, np.random.default_rng(1), augment=False)
+    x1, y1 = draw_patches([(img, sem)], 8, 32, np.random.default_rng(1), augment=True)
+    assert torch.equal(y0[:1], y1[:1])  # the first crop is drawn before any augmentation draw
+    assert not torch.equal(x0, x1)
