@@ -28,36 +28,35 @@ def render_layout(layout, values: dict[str, float]) -> tuple[np.ndarray, np.ndar
     return image, ms.instances()
 
 
-def engine_render_seconds(cfg, count: int) -> float:
-    """Per-image seconds of the engine path (Blender scene + export + bridge render)."""
+def engine_vs_bare_seconds(cfg, count: int, rounds: int = 3) -> dict[str, float]:
+    """Median per-image seconds of the engine path (Blender scene + export + bridge
+    render + instance ids, from a layout in memory) and of bare Mitsuba on the same
+    scenes and spp from their geometry in memory: ``load_and_render`` loads each scene
+    (meshes, acceleration structure) and renders it - the floor for a data set, where
+    every image is a new scene; ``render`` is the render call alone. The two paths
+    alternate image by image, so a busy spell of the machine hits both alike."""
     from ..geometry import generate_layout
-
-    layouts = [generate_layout(cfg, np.random.default_rng(i), i) for i in range(count + 1)]
-    render_layout(layouts[0], {})  # warm
-    t0 = time.perf_counter()
-    for lay in layouts[1:]:
-        render_layout(lay, {})
-    return (time.perf_counter() - t0) / count
-
-
-def bare_render_seconds(cfg, count: int) -> dict[str, float]:
-    """Per-image seconds of bare Mitsuba on the same scenes and spp, from their geometry
-    in memory (as the engine starts from a layout in memory): ``load_and_render`` loads
-    each scene (meshes, acceleration structure) and renders it - the floor for a data
-    set, where every image is a new scene; ``render`` times the render call alone."""
     from .pool import build_description
 
-    descs = [build_description(cfg, i) for i in range(count + 1)]
-    MitsubaScene(descs[0], spp=cfg.render.spp).render(seed=0)  # warm: kernels, plugin
-    load, render = 0.0, 0.0
-    for k, desc in enumerate(descs[1:]):
-        t0 = time.perf_counter()
-        ms = MitsubaScene(desc, spp=cfg.render.spp)
-        t1 = time.perf_counter()
-        np.array(ms.render(seed=k))
-        t2 = time.perf_counter()
-        load, render = load + t1 - t0, render + t2 - t1
-    return {"load_and_render": (load + render) / count, "render": render / count}
+    layouts = [generate_layout(cfg, np.random.default_rng(i), i) for i in range(count)]
+    descs = [build_description(cfg, i) for i in range(count)]
+    for lay, desc in zip(layouts[:2], descs[:2]):  # warm: kernels, plugin, Blender
+        render_layout(lay, {})
+        np.array(MitsubaScene(desc, spp=cfg.render.spp).render(seed=0))
+    times: dict[str, list[float]] = {"engine": [], "load_and_render": [], "render": []}
+    for _ in range(rounds):
+        for k, (lay, desc) in enumerate(zip(layouts, descs)):
+            t0 = time.perf_counter()
+            render_layout(lay, {})
+            t1 = time.perf_counter()
+            ms = MitsubaScene(desc, spp=cfg.render.spp)
+            t2 = time.perf_counter()
+            np.array(ms.render(seed=k))
+            t3 = time.perf_counter()
+            times["engine"].append(t1 - t0)
+            times["load_and_render"].append(t3 - t1)
+            times["render"].append(t3 - t2)
+    return {k: float(np.median(v)) for k, v in times.items()}
 
 
-__all__ = ["render_layout", "engine_render_seconds", "bare_render_seconds", "torch"]
+__all__ = ["render_layout", "engine_vs_bare_seconds", "torch"]

@@ -99,7 +99,10 @@ def _mesh(obj, depsgraph) -> dict:
             me.vertex_normals.foreach_get("vector", normals)
             normals = normals.reshape(-1, 3)
         mw = np.array(_world(obj), dtype=np.float64)
-        v = co.reshape(-1, 3).astype(np.float64) @ mw[:3, :3].T + mw[:3, 3]
+        if np.array_equal(mw, np.eye(4)):  # data-set particles: built in world space
+            v = co.reshape(-1, 3)
+        else:
+            v = co.reshape(-1, 3).astype(np.float64) @ mw[:3, :3].T + mw[:3, 3]
         if normals is not None and not np.array_equal(mw[:3, :3], np.eye(3)):
             # normals transform with the inverse transpose = cofactor matrix / determinant
             # (closed form: LAPACK's inv costs ms per call on a busy machine)
