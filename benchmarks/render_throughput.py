@@ -20,15 +20,22 @@ from dgan_blender.dataset.run import RenderJob, run
 
 
 def throughput(cfg, engine: str, workers: int, count: int, root: Path) -> float:
+    """Steady-state images per second of ``workers`` single-threaded Dask workers: one
+    local cluster serves a warm-up job (worker start, bpy import, Dr.Jit kernel cache)
+    and then the timed job, so process start-up does not count against either."""
+    from dask.distributed import LocalCluster
+
     out = root / f"{engine}_{workers}"
     shutil.rmtree(out, ignore_errors=True)
-    # warm-up outside the timing: Dask start, bpy import, Dr.Jit kernel cache
-    run(RenderJob(cfg=cfg, count=workers, out=root / f"warm_{engine}_{workers}", seed=99,
-                  engine=engine, workers=workers, task_size=1))
-    t0 = time.perf_counter()
-    summary = run(RenderJob(cfg=cfg, count=count, out=out, seed=1, engine=engine,
-                            workers=workers, task_size=2))
-    dt = time.perf_counter() - t0
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=40) as cluster:
+        address = cluster.scheduler_address
+        run(RenderJob(cfg=cfg, count=2 * workers, out=root / f"warm_{engine}_{workers}", seed=99,
+                      engine=engine, workers=workers, scheduler=address, task_size=1))
+        t0 = time.perf_counter()
+        summary = run(RenderJob(cfg=cfg, count=count, out=out, seed=1, engine=engine,
+                                workers=workers, scheduler=address, task_size=2))
+        dt = time.perf_counter() - t0
     assert summary["complete"] == count, summary
     return count / dt
 

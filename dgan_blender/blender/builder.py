@@ -131,7 +131,7 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> 
     ao = nt.nodes.new("ShaderNodeAmbientOcclusion")
     ao.name = ao.label = "sem_shadow_ao"
     ao.inputs["Distance"].default_value = shadow_nm
-    ao.samples = 16
+    ao.samples = 1  # one visibility ray per camera sample, as the Mitsuba integrator
     blocked = nt.nodes.new("ShaderNodeMath")
     blocked.operation = "SUBTRACT"
     blocked.inputs[0].default_value = 1.0

@@ -22,7 +22,7 @@ def eval_(
     bar_rows: Annotated[Optional[int], typer.Option(min=0, help="Information-bar height in px (default: detected per image).")] = None,
     pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm for images whose metadata lack it.")] = None,
     min_area_px: Annotated[int, typer.Option(min=0, help="Predicted instances under this many px are dropped (0: keep all).")] = 20,
-    augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma).")] = True,
+    augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma); slower to converge.")] = False,
 ) -> None:
     """Writes OUT/metrics.json (dsc, ap50, pq, n_test_images, *_min20 with instances under
     20 px dropped), OUT/model.pt and OUT/predictions.png (true contours green, predicted red)."""
