@@ -45,6 +45,23 @@ class SizeDistribution:
     weights: list[float] = field(default_factory=list)
 
 
+def typical_size(d: SizeDistribution) -> float:
+    """The distribution's own typical value in nm (median, mean or midpoint; weighted
+    over a mixture's modes), without quadrature or scipy (the Blender adapter calls it
+    inside Blender's own Python): a length scale, e.g. how far an SEM surface looks for
+    neighbours that shadow it."""
+    if d.kind == "lognormal":
+        return float(d.median_nm)
+    if d.kind in ("gaussian", "fixed"):
+        return float(d.mean_nm)
+    if d.kind == "uniform":
+        return 0.5 * float(d.min_nm + d.max_nm)
+    if not d.modes:
+        return float(d.median_nm)
+    w = [float(x) for x in d.weights] or [1.0] * len(d.modes)
+    return sum(wi * typical_size(m) for wi, m in zip(w, d.modes)) / sum(w)
+
+
 @dataclass
 class ImageConfig:
     """The detector frame: its size in px and the physical size of one pixel in nm."""

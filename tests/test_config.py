@@ -64,3 +64,13 @@ def test_parse_override_types():
 def test_defaults_are_valid():
     from dgan_blender.config import validate
     validate(SceneConfig())
+
+
+def test_typical_size_is_the_distributions_own_centre():
+    from dgan_blender.config import SizeDistribution, typical_size
+
+    assert typical_size(SizeDistribution(kind="lognormal", median_nm=170.0, sigma_log=0.3)) == 170.0
+    assert typical_size(SizeDistribution(kind="uniform", min_nm=20.0, max_nm=60.0)) == 40.0
+    mix = SizeDistribution(kind="bimodal", modes=[SizeDistribution(kind="fixed", mean_nm=10.0),
+                                                  SizeDistribution(kind="fixed", mean_nm=40.0)], weights=[3.0, 1.0])
+    assert typical_size(mix) == 17.5

@@ -12,7 +12,7 @@ import math
 import bpy
 import numpy as np
 
-from ..config import LightConfig, MaterialConfig, SceneConfig
+from ..config import LightConfig, MaterialConfig, SceneConfig, typical_size
 from ..layout import Layout, Mesh
 
 PARTICLE_COLLECTION = "dgan_particles"
@@ -90,20 +90,8 @@ def mesh_object(name: str, mesh: Mesh, smooth: bool = True, templates: dict | No
 # ------------------------------------------------------------------ materials
 
 
-def typical_size_nm(d) -> float:
-    """A size distribution's typical value (median, mean or midpoint), in nm."""
-    if d.kind == "lognormal":
-        return float(d.median_nm)
-    if d.kind in ("gaussian", "fixed"):
-        return float(d.mean_nm)
-    if d.kind == "uniform":
-        return 0.5 * float(d.min_nm + d.max_nm)
-    w = np.asarray(d.weights or [1.0] * len(d.modes), float)
-    return float(np.dot(w / w.sum(), [typical_size_nm(m) for m in d.modes])) if d.modes else float(d.median_nm)
-
-
 def shadow_distance_nm(cfg: SceneConfig, m: MaterialConfig) -> float:
-    return float(m.sem_shadow_nm) or typical_size_nm(cfg.particles.diameter)
+    return float(m.sem_shadow_nm) or typical_size(cfg.particles.diameter)
 
 
 def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> None:

@@ -35,11 +35,12 @@ def engine_vs_bare_seconds(cfg, count: int, rounds: int = 3) -> dict[str, float]
     (meshes, acceleration structure) and renders it - the floor for a data set, where
     every image is a new scene; ``render`` is the render call alone. The two paths
     alternate image by image, so a busy spell of the machine hits both alike."""
+    from ..blender.builder import build_scene
     from ..geometry import generate_layout
-    from .pool import build_description
+    from .export import describe
 
     layouts = [generate_layout(cfg, np.random.default_rng(i), i) for i in range(count)]
-    descs = [build_description(cfg, i) for i in range(count)]
+    descs = [describe(build_scene(lay)) for lay in layouts]
     for lay, desc in zip(layouts[:2], descs[:2]):  # warm: kernels, plugin, Blender
         render_layout(lay, {})
         np.array(MitsubaScene(desc, spp=cfg.render.spp).render(seed=0))

@@ -17,6 +17,7 @@ from scipy import ndimage as ndi
 
 from ..io import _atomic_bytes, write_json, write_png
 from .data import load_images
+from .instances import MIN_AREA_PX
 from .train import load_model
 
 COLUMNS = ("image", "particle", "equivalent_diameter_nm", "area_px", "area_nm2",
@@ -103,18 +104,17 @@ def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
 
 
 def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | None = None,
-                   pixel_size_nm: float | None = None, min_area_px: int | None = None, log=print) -> dict:
+                   pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print) -> dict:
     """Writes OUT/instances/NAME.png (uint16, the input's full size, bar rows 0),
     OUT/particles.csv, OUT/size_distribution.png and OUT/summary.json."""
-    from .run import MIN_AREA_PX, segment_sample
+    from .run import segment_sample
 
     out = Path(out)
     model, meta = load_model(model_path)
     samples = load_images(images, bar_rows, pixel_size_nm)
     rows = []
     for s in samples:
-        inst = segment_sample(model, s, float(meta["pixel_size_nm"]),
-                              min_area_px=MIN_AREA_PX if min_area_px is None else min_area_px)
+        inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px)
         if inst.max() > 65535:
             inst = np.where(inst > 65535, 0, inst)  # never in practice; keeps the PNG valid
         full = np.zeros((s.image.shape[0] + s.bar_rows, s.image.shape[1]), np.uint16)

@@ -17,16 +17,12 @@ from ..annotate import BOUNDARY, contact_sheet, semantic_mask
 from ..errors import DganError
 from ..io import write_json, write_png
 from .data import Sample, load_annotated, normalise, resample
-from .instances import probabilities_to_instances
+from .instances import MIN_AREA_PX, probabilities_to_instances
 from .metrics import evaluate_pairs
 from .train import TrainSettings, device, predict, save_model, train
 from .unet import count_parameters
 
 HEADLINE = ("dsc", "ap50", "pq", "ap50_min20", "pq_min20")
-# Predicted instances under this many pixels are dropped: the threshold under which the
-# issue's min20 figures drop instances from both sides, far under the smallest particles
-# of the presets (TiO2: 60 nm = 8 px across at 7.3 nm/px, ~50 px in area).
-MIN_AREA_PX = 20
 
 
 def segment_sample(model, sample: Sample, pixel_size_nm: float, min_seed_px: int = 4,
