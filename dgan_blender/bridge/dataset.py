@@ -24,8 +24,7 @@ def render_layout(layout, values: dict[str, float]) -> tuple[np.ndarray, np.ndar
     full = {n: float(values.get(n, s.default)) for n, s in specs.items()}
     mats, _ = split(full)
     ms.set_materials({c: mats[c] for c in CLASSES})
-    image = np.array(ms.render(seed=layout.seed), dtype=np.float32)
-    return image, ms.instances()
+    return ms.render_and_instances(seed=layout.seed)
 
 
 def engine_vs_bare_seconds(cfg, count: int, rounds: int = 3) -> dict[str, float]:

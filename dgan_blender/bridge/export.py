@@ -145,7 +145,8 @@ def describe(scene) -> dict:
             continue
         mat = obj.active_material
         mat_name = mat.name if mat else "none"
-        materials.setdefault(mat_name, _material(mat))
+        if mat_name not in materials:
+            materials[mat_name] = _material(mat)
         entry = _mesh(obj, depsgraph)
         if not len(entry["faces"]):
             continue

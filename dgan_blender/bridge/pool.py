@@ -41,33 +41,44 @@ def load_description(path: Path) -> dict:
     return header
 
 
-def build_description(cfg: SceneConfig, seed: int) -> dict:
-    """Layout -> Blender scene -> exported description (the Blender round trip)."""
+def build_description(cfg: SceneConfig, seed: int, coverage: float | None = None) -> dict:
+    """Layout -> Blender scene -> exported description (the Blender round trip).
+    ``coverage``: the fraction of the image its particles should cover."""
     from ..blender.builder import build_scene
     from ..geometry import generate_layout
+    from ..geometry.footprint import layout_with_coverage
     from .export import describe
 
-    layout = generate_layout(cfg, np.random.default_rng(seed), seed)
+    if coverage is None:
+        layout = generate_layout(cfg, np.random.default_rng(seed), seed)
+    else:
+        layout = layout_with_coverage(cfg, seed, coverage)
     return describe(build_scene(layout))
 
 
 class LayoutPool:
-    """``size`` layouts of ``cfg`` seeded by (seed, i); at most ``keep`` stay loaded."""
+    """``size`` layouts of ``cfg`` seeded by (seed, i); at most ``keep`` stay loaded.
+    ``coverages`` (one per layout) replaces the preset's coverage draw."""
 
     def __init__(self, cfg: SceneConfig, seed: int, size: int, cache_dir: Path, spp: int = 16,
-                 keep: int = 64, progress=None):
+                 keep: int = 64, progress=None, coverages=None):
         from ..config import to_dict as _to_dict
 
         self.cfg, self.seed, self.size, self.spp, self.keep = cfg, seed, size, spp, keep
+        if coverages is not None and len(coverages) != size:
+            raise ValueError(f"{len(coverages)} coverages for {size} layouts")
+        self.coverages = None if coverages is None else [round(float(c), 5) for c in coverages]
         import hashlib
 
-        key = hashlib.sha1(json.dumps(_to_dict(cfg), sort_keys=True).encode()).hexdigest()[:10]
+        what = {"config": _to_dict(cfg), "coverages": self.coverages} if self.coverages else _to_dict(cfg)
+        key = hashlib.sha1(json.dumps(what, sort_keys=True).encode()).hexdigest()[:10]
         self.dir = Path(cache_dir) / f"{cfg.name}_{key}_{seed}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self._loaded: OrderedDict[int, object] = OrderedDict()
         for i in range(size):
             if not self.path(i).exists():
-                save_description(build_description(cfg, sample_seed(seed, i)), self.path(i))
+                cov = None if self.coverages is None else self.coverages[i]
+                save_description(build_description(cfg, sample_seed(seed, i), cov), self.path(i))
             if progress:
                 progress(i + 1, size)
 

@@ -109,8 +109,8 @@ class MitsubaScene:
                                      spp=spp or self.spp, develop=True, evaluate=False)
         return img[..., 0]
 
-    def instances(self) -> np.ndarray:
-        """Particle id seen through each pixel centre (uint16, row 0 at the top)."""
+    def _instance_ids(self):
+        """Particle id seen through each pixel centre, as a lazy Dr.Jit array."""
         mi, dr = self.mi, self.dr
         h, w = self.height, self.width
         idx = dr.arange(mi.UInt32, w * h)
@@ -120,8 +120,21 @@ class MitsubaScene:
         ray, _ = self.sensor.sample_ray(0.0, 0.5, pos, mi.Point2f(0.5, 0.5))
         si = self.scene.ray_intersect(ray)
         rid = dr.reinterpret_array(mi.UInt32, si.shape)
-        pid = dr.gather(mi.UInt32, self.integrator.ids, rid, si.is_valid())
-        return np.array(pid, dtype=np.uint32).reshape(h, w).astype(np.uint16)
+        return dr.gather(mi.UInt32, self.integrator.ids, rid, si.is_valid())
+
+    def _mask(self, ids) -> np.ndarray:
+        return np.array(ids, dtype=np.uint32).reshape(self.height, self.width).astype(np.uint16)
+
+    def instances(self) -> np.ndarray:
+        """Particle id seen through each pixel centre (uint16, row 0 at the top)."""
+        return self._mask(self._instance_ids())
+
+    def render_and_instances(self, seed: int = 0, spp: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`render` (as float32) and :meth:`instances` evaluated together: one
+        round of kernel launches and synchronisation for a data-set sample, not two."""
+        image, ids = self.render(seed, spp), self._instance_ids()
+        self.dr.eval(image, ids)
+        return np.array(image, dtype=np.float32), self._mask(ids)
 
 
 def particle_class() -> int:

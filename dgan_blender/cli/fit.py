@@ -39,6 +39,7 @@ def fit(
     lr_decay: Annotated[str, typer.Option(help="cosine: G's learning rate falls to 5 % over --iters; none: constant.")] = "cosine",
     ema: Annotated[float, typer.Option(min=0.0, max=0.9999, help="Decay of the weight average reported and saved (0: the last weights).")] = 0.98,
     select_best: Annotated[bool, typer.Option(help="Write the evaluation nearest the training images instead of the last averaged parameters.")] = False,
+    match_coverage: Annotated[bool, typer.Option(help="Draw the layouts' coverage from the real patches' Otsu foreground instead of the preset's coverage range.")] = False,
     max_minutes: Annotated[float, typer.Option(min=0.0, help="Stop after this many minutes (0: no limit).")] = 0.0,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field KEY=VALUE (repeatable).")] = None,
 ) -> None:
@@ -82,5 +83,5 @@ def fit(
         with silence_stdout():
             end = run_fit(cfg, train, held, out, opts, resume=resume, pool_size=pool, spp=spp,
                           fixed=tuple(fix or ()), progress=lambda i, n: bar.update(layouts, completed=i),
-                          on_step=on_step)
+                          on_step=on_step, match_coverage=match_coverage)
     print(json.dumps(end))

@@ -58,10 +58,26 @@ def prepare(cfg: SceneConfig, real: str | Path, opts: FitOptions, holdout: float
     return train, held
 
 
+def layout_coverages(train: list, opts: FitOptions, pool_size: int, match: bool) -> np.ndarray | None:
+    """The pool's coverages matched to the real training patches (see :mod:`.content`),
+    noted in ``opts.meta``; None keeps the preset's coverage range."""
+    from .content import describe_targets, pool_coverages
+
+    if not match:
+        opts.meta.setdefault("layout_coverage", "the preset's coverage range")
+        return None
+    targets = pool_coverages(train, opts.patch, pool_size, opts.seed)
+    opts.meta.setdefault("layout_coverage", describe_targets(targets))
+    return targets
+
+
 def run_fit(cfg: SceneConfig, train: list, held: list, out: Path, opts: FitOptions, resume: bool = False,
-            pool_size: int = 16, spp: int = 8, fixed: tuple[str, ...] = (), progress=None, on_step=None) -> dict:
+            pool_size: int = 16, spp: int = 8, fixed: tuple[str, ...] = (), progress=None, on_step=None,
+            match_coverage: bool = False) -> dict:
     """The bridge as the generator: layouts built (or read from RUN/layouts), then the fit."""
     from .bridge_gen import BridgeGenerator
 
-    gen = BridgeGenerator(cfg, opts.seed, pool_size, Path(out) / "layouts", spp=spp, fixed=fixed, progress=progress)
+    coverages = layout_coverages(train, opts, pool_size, match_coverage)
+    gen = BridgeGenerator(cfg, opts.seed, pool_size, Path(out) / "layouts", spp=spp, fixed=fixed, progress=progress,
+                          coverages=coverages)
     return Fit(gen, train, held, out, opts).run(resume=resume, on_step=on_step)

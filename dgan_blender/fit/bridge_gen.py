@@ -14,16 +14,18 @@ from .generator import ParamModel
 
 
 class BridgeGenerator(nn.Module):
-    """``pool_size`` layouts of ``cfg`` built once (Blender) and cached under ``cache_dir``."""
+    """``pool_size`` layouts of ``cfg`` built once (Blender) and cached under ``cache_dir``;
+    ``coverages`` (one per layout, see :mod:`.content`) makes them cover what real patches do."""
 
     def __init__(self, cfg: SceneConfig, seed: int, pool_size: int, cache_dir: Path, spp: int = 8,
-                 fixed: tuple[str, ...] = (), progress=None):
+                 fixed: tuple[str, ...] = (), progress=None, coverages=None):
         super().__init__()
         from ..bridge.params import param_specs
         from ..bridge.pool import LayoutPool
 
         self.spp = spp
-        self.pool = LayoutPool(cfg, seed, pool_size, Path(cache_dir), spp=spp, progress=progress)
+        self.pool = LayoutPool(cfg, seed, pool_size, Path(cache_dir), spp=spp, progress=progress,
+                               coverages=coverages)
         self.features = torch.tensor(np.stack([self.pool.features(i) for i in range(pool_size)]))
         self.params = ParamModel(param_specs(cfg), fixed=fixed)
         self.params.remember_features(self.features)

@@ -38,9 +38,10 @@ def draw_coverage(cfg: SceneConfig, rng: np.random.Generator) -> float:
     return float(np.exp(rng.uniform(np.log(p.coverage), np.log(p.coverage_max))))
 
 
-def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int) -> Layout:
-    """Every random choice comes from ``rng``: the same seed gives the same layout."""
-    n = particle_count(cfg, draw_coverage(cfg, rng))
+def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int, coverage: float | None = None) -> Layout:
+    """Every random choice comes from ``rng``: the same seed gives the same layout.
+    ``coverage`` replaces the drawn coverage (the fit matches layouts to real images)."""
+    n = particle_count(cfg, draw_coverage(cfg, rng) if coverage is None else coverage)
     if n > 20000:
         raise ConfigError(f"particles.count: {n} particles is more than 20000; lower particles.count/coverage")
     if cfg.particles.kind == "wire":

@@ -76,3 +76,34 @@ def test_particles_sharing_a_topology_keep_their_own_geometry(two_sphere_layout)
         radial /= np.linalg.norm(radial, axis=1, keepdims=True)
         assert np.mean(np.sum(shape["normals"] * radial, axis=1)) > 0.99  # outward, per particle
     assert desc["shapes"]["dgan_substrate"]["normals"] is None  # flat: shaded per face
+
+
+def test_the_next_build_refills_the_kept_materials(two_sphere_layout):
+    import dataclasses
+
+    from dgan_blender.bridge.export import describe
+
+    cfg = two_sphere_layout.config
+    build_scene(two_sphere_layout)
+    first = bpy.data.materials["dgan_particle"]
+    first.node_tree.nodes["sem_gain"].inputs[1].default_value = 2.5  # as a written-back look would
+    pm = dataclasses.replace(cfg.particle_material, sem_base=0.21, sem_edge=0.9, sem_shadow=0.4, sem_shadow_nm=33.0)
+    other = dataclasses.replace(two_sphere_layout, config=dataclasses.replace(cfg, particle_material=pm))
+    desc = describe(build_scene(other))
+    assert bpy.data.materials["dgan_particle"] == first  # the same data block, refilled
+    assert len([m for m in bpy.data.materials if m.name.startswith("dgan_particle")]) == 1
+    got = desc["materials"]["dgan_particle"]
+    assert got["sem_base"] == pytest.approx(0.21) and got["sem_edge"] == pytest.approx(0.9)
+    assert got["sem_shadow"] == pytest.approx(0.4) and got["sem_shadow_nm"] == pytest.approx(33.0)
+    assert got["sem_gain"] == 1.0
+    # a chain edited by hand is built again, whole
+    first.node_tree.nodes.remove(first.node_tree.nodes["sem_edge"])
+    desc = describe(build_scene(two_sphere_layout))
+    assert desc["materials"]["dgan_particle"]["sem_edge"] == pytest.approx(cfg.particle_material.sem_edge)
+    # a different shading gets its own material
+    pr = dataclasses.replace(cfg.particle_material, shading="principled", roughness=0.25)
+    prin = dataclasses.replace(two_sphere_layout, config=dataclasses.replace(cfg, particle_material=pr))
+    desc = describe(build_scene(prin))
+    got = desc["materials"]["dgan_particle"]
+    assert got["shading"] == "principled" and got["roughness"] == pytest.approx(0.25)
+    assert got["base_color"] == pytest.approx(list(pr.base_color))

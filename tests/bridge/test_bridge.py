@@ -141,3 +141,36 @@ def test_layout_pool_caches(tmp_path, tiny_tio2):
     assert [f.stat().st_mtime_ns for f in files] == stamp  # reused, not rebuilt
     a, b = pool2.scene(0), pool2.scene(1)
     assert (a.instances() > 0).any() and not np.array_equal(a.instances(), b.instances())
+
+
+def test_footprint_is_the_rendered_instance_mask(variant, tiny_tio2):
+    from dgan_blender.blender.builder import build_scene
+    from dgan_blender.bridge.export import describe
+    from dgan_blender.bridge.scene import MitsubaScene
+    from dgan_blender.geometry.footprint import footprint
+
+    seen = MitsubaScene(describe(build_scene(tiny_tio2)), spp=1, variant=variant).instances() > 0
+    mask = footprint(tiny_tio2)
+    assert seen.sum() > 50
+    assert (mask != seen).mean() < 0.01 and mask.sum() >= seen.sum()
+
+
+def test_layout_pool_with_coverages(tmp_path, tiny_tio2):
+    from dgan_blender.bridge.pool import LayoutPool
+
+    cfg = tiny_tio2.config
+    plain = LayoutPool(cfg, seed=3, size=2, cache_dir=tmp_path, spp=2)
+    matched = LayoutPool(cfg, seed=3, size=2, cache_dir=tmp_path, spp=2, coverages=[0.12, 0.35])
+    assert matched.dir != plain.dir  # a different pool, cached apart
+    seen = [(matched.scene(i).instances() > 0).mean() for i in range(2)]
+    assert seen[0] == pytest.approx(0.12, rel=0.3) and seen[1] == pytest.approx(0.35, rel=0.3)
+    with pytest.raises(ValueError, match="3 coverages for 2 layouts"):
+        LayoutPool(cfg, seed=3, size=2, cache_dir=tmp_path, coverages=[0.1, 0.2, 0.3])
+
+
+def test_render_and_instances_together_equal_each_alone(variant, tiny_tio2):
+    ms = MitsubaScene(describe(build_scene(tiny_tio2)), spp=4, variant=variant)
+    image, inst = ms.render_and_instances(seed=5)
+    assert image.dtype == np.float32 and inst.dtype == np.uint16
+    assert np.array_equal(inst, ms.instances())
+    assert np.allclose(image, np.array(ms.render(seed=5)), atol=1e-6)

@@ -36,3 +36,32 @@ def test_fit_bad_input_is_one_line(folders, args, needle):
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0], proc.stderr
     assert not (folders / "run" / "layouts").exists()
+
+
+def test_tiny_bridge_fit_draws_layouts_like_the_real_patches(tmp_path):
+    """Two iterations through Blender, Mitsuba and torch; the layouts cover what the
+    real patches show (bright squares on 10 % and 40 % of two images)."""
+    import tomllib
+
+    from dgan_blender.bridge.pool import load_description
+
+    real = tmp_path / "real"
+    real.mkdir()
+    rng = np.random.default_rng(0)
+    for i, frac in enumerate((0.1, 0.4)):
+        img = (40 + 5 * rng.standard_normal((96, 96))).clip(0, 255).astype(np.uint8)
+        side = int(round(np.sqrt(frac) * 96))
+        img[10:10 + side, 20:20 + side] = 200
+        cv2.imwrite(str(real / f"r{i}.png"), img)
+    out = tmp_path / "run"
+    proc = run("fit", "--real", str(real), "--out", str(out), "--pixel-size-nm", "14", "--holdout", "0",
+               "--iters", "2", "--pool", "2", "--patch", "64", "--spp", "1", "--eval-every", "1",
+               "--eval-images", "2", "--set", "image.width_px=64", "--set", "image.height_px=64",
+               "--set", "image.pixel_size_nm=14.0", "--match-coverage")
+    assert proc.returncode == 0, proc.stderr
+    meta = tomllib.loads((out / "params.toml").read_text())["meta"]
+    assert "matched to the real patches' Otsu foreground" in meta["layout_coverage"]
+    layouts = sorted((out / "layouts").glob("*/layout_*.npz"))
+    assert len(layouts) == 2
+    sizes = [sum(1 for s in load_description(p)["shapes"].values() if s["cls"] == 1) for p in layouts]
+    assert sizes[0] < sizes[1]  # the sparse and the dense half of the real patches
