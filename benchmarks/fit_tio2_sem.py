@@ -8,7 +8,7 @@ script prints both realism figures (SWD x1e3, lower is better), their ratio, and
 floor: the same figure between the training and the held-out real images.
 
 G's learning rate decays over ``--iters`` (cosine), so the fit is fixed by its seed and
-iteration count; ``--minutes`` only caps a slow machine (1800 iterations: ~18 min here).
+iteration count; ``--minutes`` only caps a slow machine (1800 iterations: ~23 min here).
 
 The headline figures compare looks on the content the real patches show: the real
 patches are drawn "with particles", and layouts drawn from the preset's coverage range
