@@ -45,6 +45,7 @@ from tio2_sem import TEST, TRAIN  # noqa: E402
 from dgan_blender.config import load_config  # noqa: E402
 from dgan_blender.fit.api import layout_coverages  # noqa: E402
 from dgan_blender.fit.bridge_gen import BridgeGenerator  # noqa: E402
+from dgan_blender.fit.content import pool_coverages  # noqa: E402
 from dgan_blender.fit.real import load_real  # noqa: E402
 from dgan_blender.fit.trainer import Fit, FitOptions  # noqa: E402
 from dgan_blender.quiet import silence_stdout  # noqa: E402
@@ -63,7 +64,7 @@ def real_floor(fit: Fit, train) -> float:
     return realism(list(fit.eval_real), list(other), seed=o.seed)["realism"]
 
 
-def _images(gen, weights: dict, n: int, seed: int) -> np.ndarray:
+def _images(fit: Fit, gen, weights: dict, n: int, seed: int) -> np.ndarray:
     """``n`` synthetic patches from ``gen`` with ``weights`` (a parameter model's state;
     the layout features it remembers stay ``gen``'s own), then ``gen`` as it was."""
     import torch
@@ -74,7 +75,7 @@ def _images(gen, weights: dict, n: int, seed: int) -> np.ndarray:
     gen.load_state_dict({**live, **{k: v for k, v in weights.items() if k != "params.features_seen"}})
     try:
         with torch.no_grad():
-            return gen(n, step_seed(seed, 0, 13))[0][:, 0, :256, :256].numpy()
+            return fit.crop(gen(n, step_seed(seed, 0, 13))[0])[:, 0].numpy()
     finally:
         gen.load_state_dict(live)
 
@@ -92,7 +93,7 @@ def report(fit: Fit, gen, train, held, start: dict, n: int, seeds: range) -> dic
     for s in seeds:
         real = patches_with_particles(held, fit.opts.patch, n, np.random.default_rng([s, 11]))
         other = patches_with_particles(train, fit.opts.patch, n, np.random.default_rng([s, 12]))
-        sets = {name: _images(gen, weights, n, s) for name, weights in (("unfitted", start), ("fitted", fit.ema))}
+        sets = {name: _images(fit, gen, weights, n, s) for name, weights in (("unfitted", start), ("fitted", fit.ema))}
         row = {k: realism(list(real), list(v), seed=s)["realism"] for k, v in sets.items()}
         row["real_vs_real"] = realism(list(real), list(other), seed=s)["realism"]
         rows.append(row)
@@ -153,12 +154,15 @@ def main(argv=None) -> int:
         final = {}
         if a.report_images:
             # the look compared on the same content as the real patches: layouts whose
-            # coverage follows the training patches' (never the held-out ones')
-            look = BridgeGenerator(cfg, a.seed, a.pool, a.out / "layouts", spp=a.spp, fixed=tuple(a.fix),
-                                   coverages=layout_coverages(train, FitOptions(seed=a.seed), a.pool, match=True))
+            # coverage follows the training patches' (never the held-out ones'); a fit on
+            # matched layouts already has them
+            look = gen if coverages is not None else BridgeGenerator(
+                cfg, a.seed, a.pool, a.out / "layouts", spp=a.spp, fixed=tuple(a.fix),
+                coverages=pool_coverages(train, opts.patch, a.pool, a.seed))
             seeds = range(a.report_seeds)
-            final = {"matched_layouts": report(fit, look, train, held, start, a.report_images, seeds),
-                     "fit_layouts": report(fit, gen, train, held, start, a.report_images, seeds)}
+            final = {"matched_layouts": report(fit, look, train, held, start, a.report_images, seeds)}
+            if look is not gen:
+                final["fit_layouts"] = report(fit, gen, train, held, start, a.report_images, seeds)
     floor = real_floor(fit, train)
     result = {"realism_unfitted": end["realism_start"], "realism_fitted": end["realism"],
               "selected_iteration": end["selected_iteration"], "realism_last": end["realism_last"],

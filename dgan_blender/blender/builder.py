@@ -112,18 +112,16 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> 
     # a chain of Math nodes named after the values they hold, so write-back and export
     # find them by name; sem_gain is beam current x detector gain (the SEM's 'light')
     chain = [lw.outputs["Facing"]]
-    for name, op, value in (("sem_exponent", "POWER", m.sem_exponent), ("sem_edge", "MULTIPLY", m.sem_edge),
-                            ("sem_base", "ADD", m.sem_base), ("sem_gain", "MULTIPLY", 1.0)):
+    for name, op in (("sem_exponent", "POWER"), ("sem_edge", "MULTIPLY"), ("sem_base", "ADD"),
+                     ("sem_gain", "MULTIPLY")):
         node = nt.nodes.new("ShaderNodeMath")
         node.operation = op
         node.name = node.label = name
-        node.inputs[1].default_value = value
         nt.links.new(chain[-1], node.inputs[0])
         chain.append(node.outputs[0])
     # shadowing: factor = 1 - sem_shadow * (1 - AO), applied to the whole signal
     ao = nt.nodes.new("ShaderNodeAmbientOcclusion")
     ao.name = ao.label = "sem_shadow_ao"
-    ao.inputs["Distance"].default_value = shadow_nm
     ao.samples = 1  # one visibility ray per camera sample, as the Mitsuba integrator
     blocked = nt.nodes.new("ShaderNodeMath")
     blocked.operation = "SUBTRACT"
@@ -132,7 +130,6 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> 
     shadow = nt.nodes.new("ShaderNodeMath")
     shadow.operation = "MULTIPLY"
     shadow.name = shadow.label = "sem_shadow"
-    shadow.inputs[1].default_value = m.sem_shadow
     nt.links.new(blocked.outputs[0], shadow.inputs[0])
     keep = nt.nodes.new("ShaderNodeMath")
     keep.operation = "SUBTRACT"
@@ -147,6 +144,7 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> 
     emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
     nt.links.new(chain[-1], emit.inputs["Strength"])
     nt.links.new(emit.outputs[0], out.inputs["Surface"])
+    _refill_sem(mat, m, shadow_nm)  # the values: one place sets them, for new and kept chains
 
 
 def _refill_sem(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> bool:
