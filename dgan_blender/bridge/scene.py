@@ -19,7 +19,8 @@ def _sensor(mi, cam: dict, spp: int) -> dict:
     w, h = cam["width"], cam["height"]
     film = {"type": "hdrfilm", "width": w, "height": h, "pixel_format": "luminance",
             "rfilter": {"type": "box"}, "sample_border": False}
-    sensor = {"film": film, "near_clip": cam["near"], "far_clip": cam["far"],
+    near, far = _clip_range(cam["near"], cam["far"])
+    sensor = {"film": film, "near_clip": near, "far_clip": far,
               "sampler": {"type": "independent", "sample_count": spp}}
     if cam["type"] == "orthographic":
         half = cam["ortho_scale"] / 2.0 * (1.0 if w >= h else w / h)
@@ -29,6 +30,16 @@ def _sensor(mi, cam: dict, spp: int) -> dict:
         sensor.update(type="perspective", fov=cam["fov_deg"], fov_axis=cam["fov_axis"])
     sensor["to_world"] = mi.ScalarTransform4f(m.tolist())
     return sensor
+
+
+def _clip_range(near: float, far: float) -> tuple[float, float]:
+    """The clip distances widened to powers of two. Mitsuba keeps them as scalars that
+    Dr.Jit compiles into the render and instance kernels as constants, and the builder
+    places the camera above the tallest particle, so every new layout compiled two new
+    kernels (~0.25 s, a third of a data-set sample, and two more files in ~/.drjit).
+    Widened, a few kernels serve every layout; the range only grows, so nothing that
+    was in view is clipped."""
+    return float(2.0 ** np.floor(np.log2(near))), float(2.0 ** np.ceil(np.log2(far)))
 
 
 def _mesh(mi, dr, name: str, s: dict, bsdf=None):
@@ -97,7 +108,9 @@ class MitsubaScene:
             idx = dr.arange(mi.UInt32, len(CLASSES))
             arr = dr.zeros(mi.Float, len(CLASSES))
             for k, v in enumerate(parts):  # select keeps gradients of traced values
-                arr = dr.select(idx == k, v if isinstance(v, mi.Float) else mi.Float(float(v)), arr)
+                # a plain number goes in opaque: as a literal, each new value (every
+                # data-set sample draws its own) would compile a new render kernel
+                arr = dr.select(idx == k, v if isinstance(v, mi.Float) else dr.opaque(mi.Float, float(v)), arr)
             setattr(self.integrator, attr, arr)
 
     def render(self, seed: int = 0, spp: int | None = None):

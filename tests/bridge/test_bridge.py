@@ -174,3 +174,27 @@ def test_render_and_instances_together_equal_each_alone(variant, tiny_tio2):
     assert image.dtype == np.float32 and inst.dtype == np.uint16
     assert np.array_equal(inst, ms.instances())
     assert np.allclose(image, np.array(ms.render(seed=5)), atol=1e-6)
+
+
+def test_new_layout_and_values_reuse_compiled_kernels(variant, tiny_tio2):
+    """A data set renders a new layout with new material values per sample: neither may
+    compile a kernel (a camera clip distance or a value compiled in as a constant cost
+    ~0.25 s per sample). Every kernel of the second sample must come from this
+    process's memory, not the compiler or the disk cache."""
+    import drjit as dr
+
+    from dgan_blender.geometry import generate_layout
+
+    other = generate_layout(tiny_tio2.config, np.random.default_rng(11), 11)
+    descs = [describe(build_scene(lay)) for lay in (tiny_tio2, other)]
+    assert descs[0]["camera"]["far"] != descs[1]["camera"]["far"]  # the camera follows the layout
+    values = [{"particle": {"sem_base": 0.31, "sem_edge": 0.55}}, {"particle": {"sem_base": 0.47, "sem_edge": 0.6}}]
+    with dr.scoped_set_flag(dr.JitFlag.KernelHistory, True):
+        for k, (desc, vals) in enumerate(zip(descs, values)):
+            dr.kernel_history()  # drop what came before
+            ms = MitsubaScene(desc, spp=4, variant=variant)
+            ms.set_materials(vals)
+            ms.render_and_instances(seed=k)
+            jit = [h for h in dr.kernel_history() if h["type"] == dr.KernelType.JIT]
+    assert jit and all(h["cache_hit"] and not h["cache_disk"] for h in jit), \
+        [(h["cache_hit"], h["cache_disk"]) for h in jit]

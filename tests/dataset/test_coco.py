@@ -33,3 +33,27 @@ def test_annotations_loadable_by_cocoapi(tmp_path):
     for a in coco.loadAnns(coco.getAnnIds()):
         assert np.array_equal(coco.annToMask(a).astype(bool), inst == a["particle_id"])
     assert anns[0]["bbox"] == [3, 2, 6, 4]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_annotations_match_one_mask_per_instance(seed):
+    """The one-pass encoder gives, per instance, what encoding its own mask gives:
+    runs, area and box (instances touching every border, split in pieces, one pixel)."""
+    rng = np.random.default_rng(seed)
+    inst = rng.integers(0, 6, (23, 31)).astype(np.uint16) * (rng.random((23, 31)) > 0.3)
+    inst[0, 0], inst[-1, -1] = 5, 3  # runs at both ends of the column-major order
+    inst[inst == 2] = 0
+    inst[11, 17] = 900  # a lone pixel with a large id
+    anns = annotations_for(7, inst, 10)
+    ids = [int(i) for i in np.unique(inst) if i]
+    assert [a["particle_id"] for a in anns] == ids
+    assert [a["id"] for a in anns] == list(range(10, 10 + len(ids)))
+    for a in anns:
+        mask = inst == a["particle_id"]
+        ys, xs = np.nonzero(mask)
+        assert a["segmentation"] == rle_encode(mask)
+        assert np.array_equal(rle_decode(a["segmentation"]), mask)
+        assert a["area"] == mask.sum()
+        assert a["bbox"] == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
+        assert a["image_id"] == 7
+    assert annotations_for(1, np.zeros((4, 5), np.uint16), 1) == []
