@@ -1,7 +1,8 @@
 """Images per second of `dgan render` at 256x256 for tio2-sem, 1 and 2 workers, each
-engine (pooled over alternating rounds); scaling efficiency; and the mitsuba engine's per-image time against bare Mitsuba
-on the same scene and spp (the floor: load the scene's geometry, render; the render call
-alone is printed beside it). All figures from one run.
+engine (pooled over alternating rounds); scaling efficiency; and the mitsuba engine's
+per-image time against bare Mitsuba on the same scene and spp (the floor: load the
+scene's geometry, render; the render call alone is printed beside it). All figures from
+one run.
 
     .venv/bin/python benchmarks/render_throughput.py [--count 16] [--spp 16] [--rounds 6]
 """
@@ -27,10 +28,10 @@ def timed_rounds(cfg, engine: str, count: int, rounds: int, root: Path) -> list[
 
     Both clusters are the one `dgan render --workers K` starts, started once and warmed
     (worker start, bpy import, Dr.Jit kernel cache) so start-up counts against neither.
-    The rounds alternate 1-2, 2-1, ... and each renders a new set of layouts (seed =
-    round) for both: this shared machine's single-core speed swings by up to 40 % within
-    seconds, so a 1-worker and a 2-worker job are only comparable pooled over many
-    short jobs taken close together."""
+    The rounds alternate 1-2, 2-1, ... and each renders a new set of layouts (one seed
+    per round) for both: this shared machine's single-core speed swings by up to 40 %
+    within seconds, so a 1-worker and a 2-worker job are only comparable pooled over
+    many short jobs taken close together."""
     out = []
     with local_cluster(1) as one, local_cluster(2) as two:
         clusters = {1: one.scheduler_address, 2: two.scheduler_address}
