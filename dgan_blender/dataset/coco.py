@@ -9,13 +9,22 @@ import numpy as np
 def rle_encode(binary: np.ndarray) -> dict:
     """COCO's uncompressed RLE: run lengths of the column-major (Fortran) flattening,
     starting with a run of zeros."""
-    flat = np.asarray(binary, dtype=bool).ravel(order="F")
-    change = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
-    bounds = np.concatenate([[0], change, [flat.size]])
-    runs = np.diff(bounds).tolist()
-    if flat.size and flat[0]:
-        runs = [0] + runs
-    return {"counts": runs, "size": [int(binary.shape[0]), int(binary.shape[1])]}
+    h, w = binary.shape
+    return _rle(np.flatnonzero(np.asarray(binary, dtype=bool).ravel(order="F")), h, w)
+
+
+def _rle(pos: np.ndarray, h: int, w: int) -> dict:
+    """The RLE of an (h, w) mask set at the column-major positions ``pos`` (ascending):
+    the zeros before each run of ones, then the run; a final run of zeros if any."""
+    if not len(pos):
+        return {"counts": [h * w], "size": [int(h), int(w)]}
+    breaks = np.flatnonzero(np.diff(pos) != 1) + 1
+    starts, ends = pos[np.r_[0, breaks]], pos[np.r_[breaks - 1, len(pos) - 1]] + 1
+    runs = np.empty(2 * len(starts), np.int64)
+    runs[0::2] = starts - np.r_[0, ends[:-1]]  # 0 where the mask starts set
+    runs[1::2] = ends - starts
+    tail = [h * w - int(ends[-1])] if ends[-1] < h * w else []
+    return {"counts": runs.tolist() + tail, "size": [int(h), int(w)]}
 
 
 def rle_decode(rle: dict) -> np.ndarray:
@@ -42,25 +51,19 @@ def annotations_for(image_id: int, instances: np.ndarray, first_ann_id: int) -> 
     h, w = instances.shape
     flat = np.asarray(instances).ravel(order="F")
     pos = np.flatnonzero(flat)
-    order = np.argsort(flat[pos], kind="stable")  # stable: each label's pixels stay in F order
-    pos, labels = pos[order], flat[pos][order]
+    values = flat[pos]
+    order = np.argsort(values, kind="stable")  # stable: each label's pixels stay in F order
+    pos, labels = pos[order], values[order]
     cuts = np.flatnonzero(np.diff(labels)) + 1
     anns = []
     for k, (p, pid) in enumerate(zip(np.split(pos, cuts), labels[np.r_[0, cuts]] if len(pos) else [])):
-        breaks = np.flatnonzero(np.diff(p) != 1) + 1
-        starts, ends = p[np.r_[0, breaks]], p[np.r_[breaks - 1, len(p) - 1]] + 1
-        # zeros before each run, then the run: [z0, o0, z1, o1, ...] with z0 possibly 0
-        runs = np.empty(2 * len(starts), np.int64)
-        runs[0::2] = starts - np.r_[0, ends[:-1]]
-        runs[1::2] = ends - starts
-        counts = runs.tolist() + ([h * w - int(ends[-1])] if ends[-1] < h * w else [])
         ys, xs = p % h, p // h
         x0, y0 = int(xs[0]), int(ys.min())
         anns.append({
             "id": first_ann_id + k,
             "image_id": image_id,
             "category_id": 1,
-            "segmentation": {"counts": counts, "size": [int(h), int(w)]},
+            "segmentation": _rle(p, h, w),
             "area": int(len(p)),
             "bbox": [x0, y0, int(xs[-1]) - x0 + 1, int(ys.max()) - y0 + 1],
             "iscrowd": 0,

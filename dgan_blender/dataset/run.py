@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +76,6 @@ def _import_bpy_on_one_cpu() -> None:
     bpy is imported while the process may use one CPU, and the full set is given back
     at once (the OS still places the worker on any core). Linux only; elsewhere a
     worker keeps Blender's default."""
-    import sys
-
     if "bpy" in sys.modules or not hasattr(os, "sched_setaffinity"):
         return
     cpus = os.sched_getaffinity(0)

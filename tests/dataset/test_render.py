@@ -1,6 +1,7 @@
 """`dgan render` end to end on tiny frames: engines, workers, resume after a kill."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -125,14 +126,12 @@ print(json.dumps({"cores": (time.process_time() - c) / (time.perf_counter() - t)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity") or (__import__("os").cpu_count() or 1) < 2,
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2,
                     reason="needs Linux CPU affinity and two cores")
 def test_dask_worker_renders_cycles_on_one_core():
     """A worker (threads=1) is one core: Blender's task scheduler is sized while bpy is
     imported on one CPU, then the process gets all its CPUs back. In this process (0:
     all threads) the same Cycles renders use more than one core, so the check can fail."""
-    import os
-
     def cores(threads):
         r = subprocess.run([sys.executable, "-c", ONE_CORE, str(threads)], capture_output=True, text=True,
                            timeout=600, cwd=ROOT)
