@@ -1,0 +1,80 @@
+"""What made a run folder (a data set, a fit, a trained model), so a rerun into it either
+continues the same job or is refused - never two jobs mixed in one folder.
+
+Each folder keeps ``run.json``: the settings that decide its content (preset, look, seed,
+size, engine, ...) plus the package version. A rerun compares its own settings with the
+record and names the first field that differs, with the flag that starts over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from . import __version__
+from .errors import DganError
+from .io import write_json
+
+RECORD = "run.json"
+
+
+def describe(**fields) -> dict:
+    """A record of the given settings plus the version that wrote them. Values must be
+    JSON-serialisable (paths as strings, digests instead of file contents)."""
+    return {**json.loads(json.dumps(fields, default=str)), "dgan_version": __version__}
+
+
+def file_digest(path: Path | None) -> str | None:
+    """sha256 of a file's bytes (16 hex digits), None for no file: identifies a params
+    file or a model by content, not by a name that can be edited behind it."""
+    if path is None:
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def files_digest(paths) -> str:
+    """One digest over several files (names and bytes), e.g. a folder of micrographs."""
+    h = hashlib.sha256()
+    for p in sorted(Path(p) for p in paths):
+        h.update(p.name.encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def read(folder: Path) -> dict | None:
+    path = Path(folder) / RECORD
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DganError(f"{path}: unreadable run record ({exc.__class__.__name__}); "
+                        "delete it only if this folder holds nothing you want to keep") from None
+    if not isinstance(record, dict):
+        raise DganError(f"{path}: not a run record; delete it or choose another folder")
+    return record
+
+
+def difference(old: dict, new: dict) -> str | None:
+    """The first field whose value differs, as 'field: old -> new', or None."""
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            return f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
+    return None
+
+
+def claim(folder: Path, record: dict, what: str, restart_flag: str) -> bool:
+    """Makes ``folder`` this job's: writes the record on first use, returns True when an
+    earlier run of the same settings is being continued. A folder made by other settings
+    is refused with one line naming the difference and ``restart_flag``."""
+    folder = Path(folder)
+    old = read(folder)
+    if old is None:
+        write_json(folder / RECORD, record)
+        return False
+    diff = difference(old, record)
+    if diff is not None:
+        raise DganError(f"{folder}: this {what} was made with other settings ({diff}); "
+                        f"choose another folder, or pass {restart_flag} to start it over")
+    return True
