@@ -15,19 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-# name: (default, low, high) - defaults are a clean detector, bounds physical
-NOISE_PARAMS = {
-    "blur_sigma_px": (0.5, 0.0, 3.0),
-    "jitter_px": (0.0, 0.0, 2.0),
-    "shot_gain": (0.002, 0.0, 0.05),
-    "gamma": (1.0, 0.4, 2.5),
-    "contrast": (1.0, 0.2, 3.0),
-    "brightness": (0.0, -0.5, 0.5),
-    "read_sigma": (0.01, 0.0, 0.2),
-    "texture_fine": (0.0, 0.0, 0.15),
-    "texture_coarse": (0.0, 0.0, 0.15),
-    "texture_grain": (0.0, 0.0, 0.15),
-}
+from .params import NOISE_PARAMS  # noqa: F401 - declared with the other bounds, importable without torch
+
 _TEXTURE_CELLS = {"texture_fine": 4, "texture_coarse": 16, "texture_grain": 2}  # correlation length, px
 
 

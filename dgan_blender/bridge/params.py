@@ -9,12 +9,28 @@ preset's optional ``[bounds]`` table (``"particle.sem_base" = [0.1, 0.9]``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..config import SceneConfig, preset_path, read_toml
 from ..errors import DganError
-from .noise import NOISE_PARAMS
+
+if TYPE_CHECKING:
+    import torch
+
+# The detector/noise model's (bridge/noise.py) parameters. name: (default, low, high) -
+# defaults are a clean detector, bounds physical
+NOISE_PARAMS = {
+    "blur_sigma_px": (0.5, 0.0, 3.0),
+    "jitter_px": (0.0, 0.0, 2.0),
+    "shot_gain": (0.002, 0.0, 0.05),
+    "gamma": (1.0, 0.4, 2.5),
+    "contrast": (1.0, 0.2, 3.0),
+    "brightness": (0.0, -0.5, 0.5),
+    "read_sigma": (0.01, 0.0, 0.2),
+    "texture_fine": (0.0, 0.0, 0.15),
+    "texture_coarse": (0.0, 0.0, 0.15),
+    "texture_grain": (0.0, 0.0, 0.15),
+}
 
 _RENDER_BOUNDS = {
     "particle.sem_base": (0.0, 1.5),

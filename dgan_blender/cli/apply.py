@@ -21,12 +21,12 @@ def apply(
     from ..blender.render import save_blend
     from ..blender.writeback import apply_look, read_look_values
     from ..dataset.look import load_look
-    from ..errors import DganError
 
-    if not params.exists():
-        raise DganError(f"{params}: no such file; give the params.toml written by 'dgan fit'")
-    look = load_look(params, None)
+    look = load_look(params, None)  # checked against the preset it was fitted for, before Blender starts
     bscene = open_blend(scene)
+    made_as = _scene_config(bscene)
+    if made_as is not None:  # a scene made by 'dgan scene': its own preset decides
+        look = load_look(params, made_as)
     skipped = apply_look(bscene, look)
     if engine:
         from ..bridge import engine as bridge_engine
@@ -35,3 +35,14 @@ def apply(
         bscene.render.engine = bridge_engine.ENGINE_ID
     save_blend(out)
     print(json.dumps({"out": str(out), "applied": read_look_values(bscene), "skipped": skipped}))
+
+
+def _scene_config(bscene):
+    """The config a 'dgan scene' .blend was built from (None for other scenes)."""
+    from ..config import from_dict
+    from ..errors import DganError
+
+    try:
+        return from_dict(json.loads(bscene["dgan_config"]))
+    except (KeyError, TypeError, ValueError, DganError):
+        return None

@@ -61,8 +61,10 @@ def render(
     if spp is not None:
         extra["render"] = {"spp": spp}
     cfg = load_config(preset, set_ or [], extra=extra)
-    if params is not None and not params.exists():
-        raise DganError(f"{params}: no such file; give the params.toml written by 'dgan fit'")
+    if params is not None:  # refused here, once, not on every worker
+        from ..dataset.look import load_look
+
+        load_look(params, cfg)
     if workers is None:
         import os
 

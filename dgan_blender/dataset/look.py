@@ -17,6 +17,7 @@ import numpy as np
 
 from ..config import SceneConfig, preset_path, read_toml
 from ..errors import DganError
+from ..params_file import load_params, validate
 
 _MATERIALS = {"particle": "particle_material", "substrate": "substrate"}
 
@@ -64,31 +65,16 @@ class Look:
         return apply_numpy(image, noise, int(rng.integers(2**31)))
 
 
-def _parse(table: dict, where: str) -> dict[str, Parameter]:
-    params = {}
-    for name, entry in table.items():
-        if isinstance(entry, dict):
-            try:
-                params[name] = Parameter(**{k: float(v) for k, v in entry.items()
-                                            if k in ("value", "spread", "low", "high")})
-            except TypeError:
-                raise DganError(f"{where}: parameter '{name}' needs at least 'value'") from None
-        else:
-            params[name] = Parameter(float(entry))
-    for name in params:
-        group = name.partition(".")[0]
-        if group not in ("particle", "substrate", "noise", "light"):
-            raise DganError(f"{where}: unknown parameter '{name}' (expected particle.*, substrate.*, light.* or noise.*)")
-    return params
+def _look(parameters: dict, meta: dict) -> Look:
+    return Look({n: Parameter(**e) for n, e in parameters.items()}, meta)
 
 
 def load_look(params: Path | None, cfg: SceneConfig | None) -> Look | None:
-    """``params`` file if given, else the preset's shipped ``[fitted]`` table, else None."""
+    """``params`` file if given, else the preset's shipped ``[fitted]`` table, else None.
+    Both are validated for ``cfg`` (see :mod:`dgan_blender.params_file`); a file given
+    without ``cfg`` is checked against the preset it was fitted for."""
     if params is not None:
-        data = read_toml(Path(params))
-        if "parameters" not in data:
-            raise DganError(f"{params}: no [parameters] table; give a params.toml written by 'dgan fit'")
-        return Look(_parse(data["parameters"], str(params)), data.get("meta", {}))
+        return _look(*load_params(Path(params), cfg))
     if cfg is None:
         return None
     try:
@@ -98,4 +84,6 @@ def load_look(params: Path | None, cfg: SceneConfig | None) -> Look | None:
     fitted = data.get("fitted")
     if not fitted or "parameters" not in fitted:
         return None
-    return Look(_parse(fitted["parameters"], f"preset {cfg.name} [fitted]"), fitted.get("meta", {}))
+    # the preset's own table: its meta names the preset it was first fitted as, which a
+    # renamed copy of the preset file keeps, so the name is not compared here
+    return _look(*validate(fitted, f"{preset_path(cfg.name)} [fitted]", cfg, check_preset=False))

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 
-from dgan_blender.dataset.look import _parse
 from dgan_blender.errors import DganError
 from dgan_blender.fit.generator import MIN_SPREAD, ParamModel, step_seed
 from dgan_blender.fit.standin import SPECS, DiscGenerator, standin_real_set
@@ -80,9 +79,9 @@ def test_outputs(tmp_path, real):
     params = tomllib.loads((tmp_path / "params.toml").read_text())
     assert {k: v for k, v in params["meta"].items() if k != "selected_iteration"} == {
         "seed": 0, "iterations": 8, "command": "dgan fit --test", "data": "standin"}
-    looks = _parse(params["parameters"], "params.toml")  # what 'dgan render --params' reads
-    for name, p in looks.items():
-        assert p.low <= p.value <= p.high and p.spread >= 0, name
+    assert set(params["parameters"]) == set(SPECS)
+    for name, p in params["parameters"].items():
+        assert p["low"] <= p["value"] <= p["high"] and p["spread"] >= 0, name
     for png in ("progress.png", "samples.png"):
         assert (tmp_path / png).stat().st_size > 1000
     assert not list(tmp_path.glob(".*tmp*"))
