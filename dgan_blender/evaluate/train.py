@@ -86,7 +86,7 @@ def draw_patches(data, n: int, patch: int, rng: np.random.Generator, augment: bo
     symmetries of the square (SEM has no preferred orientation), and with ``augment``
     the intensity augmentations."""
     areas = np.array([im.size for im, _ in data], float)
-    xs = np.empty((n, 1, patch, patch), np.float32)
+    xs = np.zeros((n, 1, patch, patch), np.float32)  # padding of images smaller than the patch
     ys = np.full((n, patch, patch), IGNORE, np.int64)
     for k, i in enumerate(rng.choice(len(data), size=n, p=areas / areas.sum())):
         im, sem = data[i]
@@ -132,6 +132,7 @@ def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, 
     """Returns (model, history). One epoch = as many patches as cover the training
     pixels once, so the budget scales with the data, not with the image count."""
     data = prepare(samples, pixel_size_nm)
+    settings.patch = usable_patch(data, settings.patch, log)  # saved with the model as used
     rng = np.random.default_rng(settings.seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
@@ -160,6 +161,7 @@ def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, 
             loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
             if settings.dice:
                 loss = loss + soft_dice_loss(logits, y)
+            check_finite(loss, step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -174,6 +176,27 @@ def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, 
             log(f"time limit {limit:.0f} s reached after {step} steps")
             break
     return model.eval(), history
+
+
+def usable_patch(data, patch: int, log=print) -> int:
+    """A patch larger than every training image would be mostly padding: it is lowered
+    to the smallest image side (a multiple of 16, the U-Net's), with a one-line note."""
+    side = min(min(im.shape) for im, _ in data)
+    fit = max(16, side // 16 * 16)
+    if patch <= side:
+        return patch
+    log(f"note: --patch {patch} is larger than the smallest training image ({side} px at the training "
+        f"pixel size); training on {fit} px patches")
+    return fit
+
+
+def check_finite(loss: torch.Tensor, step: int) -> None:
+    """A non-finite loss would only spread NaN through every weight: stop, save nothing."""
+    if not torch.isfinite(loss.detach()).all():
+        from ..errors import DganError
+
+        raise DganError(f"training loss became {float(loss.detach())} at step {step + 1}; no model was saved - "
+                        "check the training images (constant or empty?) or try another --seed or --batch")
 
 
 def _ramp(n: int, overlap: int) -> np.ndarray:
