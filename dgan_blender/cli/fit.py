@@ -19,7 +19,7 @@ def fit(
     preset: Annotated[str, typer.Option(help=f"Preset ({', '.join(list_presets())}) or TOML file.")] = "tio2-sem",
     iters: Annotated[int, typer.Option(min=1, help="Training iterations.")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of layouts, noise, batches and initial weights.")] = 0,
-    resume: Annotated[bool, typer.Option(help="Continue from RUN/checkpoint.pt after a kill.")] = False,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out (after a kill, or with more --iters); its other settings must match.")] = False,
     batch: Annotated[int, typer.Option(min=1, help="Synthetic and real images per iteration.")] = 4,
     patch: Annotated[int, typer.Option(min=32, help="Training patch size (px).")] = 256,
     spp: Annotated[int, typer.Option(min=1, help="Samples per pixel of the differentiable render.")] = 8,
@@ -50,7 +50,7 @@ def fit(
 
     from ..bridge.params import param_specs
     from ..errors import DganError
-    from ..fit.api import prepare, run_fit
+    from ..fit.api import claim_run, fit_record, prepare, run_fit
     from ..fit.trainer import FitOptions
     from ..quiet import silence_stdout
 
@@ -66,6 +66,7 @@ def fit(
                       loss=loss, d_warmup=d_warmup, ema=ema, lr_decay=lr_decay, select_best=select_best,
                       max_minutes=max_minutes)
     train, held = prepare(cfg, real, opts, holdout, eval_real, pixel_size_nm, crop_bottom)
+    claim_run(out, fit_record(cfg, opts, pool, spp, tuple(fix or ()), match_coverage), resume)  # before any output
     # stdout is silenced while Blender/Mitsuba run; the bar goes to stderr
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -83,5 +84,5 @@ def fit(
         with silence_stdout():
             end = run_fit(cfg, train, held, out, opts, resume=resume, pool_size=pool, spp=spp,
                           fixed=tuple(fix or ()), progress=lambda i, n: bar.update(layouts, completed=i),
-                          on_step=on_step, match_coverage=match_coverage)
+                          on_step=on_step, match_coverage=match_coverage, claimed=True)
     print(json.dumps(end))

@@ -6,13 +6,16 @@ the package works with any :class:`~.generator.Generator`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ..config import SceneConfig
+from .. import provenance
+from ..config import SceneConfig, to_dict
 from ..errors import DganError
 from .real import load_real
 from .trainer import Fit, FitOptions
@@ -36,7 +39,9 @@ def load_split(cfg: SceneConfig, real: str | Path, opts: FitOptions, holdout: fl
     imgs = load_real(real, px, pixel_size_nm, crop_bottom_px, min_size_px=opts.patch)
     if eval_real:
         held = load_real(eval_real, px, pixel_size_nm, crop_bottom_px, min_size_px=opts.patch)
+        opts.meta.setdefault("real_digest", provenance.files_digest([r.path for r in imgs + held]))
         return [r.image for r in imgs], [r.image for r in held], [str(r.path) for r in held]
+    opts.meta.setdefault("real_digest", provenance.files_digest([r.path for r in imgs]))
     train, held = split_images(imgs, holdout, opts.seed)
     return [r.image for r in train], [r.image for r in held], [str(r.path) for r in held]
 
@@ -55,7 +60,54 @@ def prepare(cfg: SceneConfig, real: str | Path, opts: FitOptions, holdout: float
     opts.meta.setdefault("preset", cfg.name)
     opts.meta.setdefault("n_train_images", len(train))
     opts.meta.setdefault("heldout", ", ".join(Path(p).name for p in held_paths))
+    if pixel_size_nm is not None:
+        opts.meta.setdefault("real_pixel_size_nm", pixel_size_nm)
+    if crop_bottom_px is not None:
+        opts.meta.setdefault("crop_bottom_px", crop_bottom_px)
     return train, held
+
+
+# FitOptions that shape what is learned; iters (a resume may extend a run), max_minutes,
+# evaluation and checkpoint cadence, select_best (which point is written) may change.
+_IDENTITY_OPTIONS = ("seed", "patch", "batch", "loss", "lr_g", "lr_d", "lr_decay", "lr_floor", "ema", "d_warmup",
+                     "spectral", "augment", "d_channels")
+# what prepare() recorded about the real images
+_IDENTITY_META = ("real_digest", "heldout", "real_pixel_size_nm", "crop_bottom_px")
+
+
+def fit_record(cfg: SceneConfig, opts: FitOptions, pool_size: int, spp: int, fixed: tuple[str, ...],
+               match_coverage: bool) -> dict:
+    """What decides a fit's result: the run's identity in RUN/run.json."""
+    scene = hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return provenance.describe(
+        preset=cfg.name, scene_config=scene, size=f"{cfg.image.width_px}x{cfg.image.height_px}",
+        pool=pool_size, spp=spp, fixed=sorted(fixed), match_coverage=bool(match_coverage),
+        **{k: getattr(opts, k) for k in _IDENTITY_OPTIONS},
+        **{k: opts.meta.get(k) for k in _IDENTITY_META})
+
+
+def claim_run(out: Path, record: dict, resume: bool) -> None:
+    """Makes ``out`` this fit's run folder. A used folder needs ``--resume``, and a
+    resume needs the settings the run was made with: one line names the first that differs."""
+    out = Path(out)
+    for f in (out, *out.parents):
+        if f.exists() and not f.is_dir():
+            raise DganError(f"--out {out}: {f} is a file; give a folder for the run")
+    old = provenance.read(out)
+    used = out.is_dir() and any(out.iterdir())
+    ours = old is not None or any((out / n).exists() for n in ("checkpoint.pt", "params.toml", "layouts"))
+    if used and not resume:
+        what = "a fit" if ours else "other files"
+        raise DganError(f"{out}: already holds {what}; pass --resume to continue "
+                        f"{'it' if ours else 'a fit there'}, or choose another --out")
+    if used and not ours:
+        raise DganError(f"{out}: holds files but no fit to resume; choose another --out")
+    if old is not None:
+        diff = provenance.difference(old, record)
+        if diff is not None:
+            raise DganError(f"{out}: this fit was made with other settings ({diff}); resume it with the "
+                            "settings it was made with, or choose another --out")
+    provenance.claim(out, record, "fit", "another --out")  # writes the record on first use
 
 
 def layout_coverages(train: list, opts: FitOptions, pool_size: int, match: bool) -> np.ndarray | None:
@@ -73,10 +125,13 @@ def layout_coverages(train: list, opts: FitOptions, pool_size: int, match: bool)
 
 def run_fit(cfg: SceneConfig, train: list, held: list, out: Path, opts: FitOptions, resume: bool = False,
             pool_size: int = 16, spp: int = 8, fixed: tuple[str, ...] = (), progress=None, on_step=None,
-            match_coverage: bool = False) -> dict:
-    """The bridge as the generator: layouts built (or read from RUN/layouts), then the fit."""
+            match_coverage: bool = False, claimed: bool = False) -> dict:
+    """The bridge as the generator: layouts built (or read from RUN/layouts), then the fit.
+    ``claimed``: the caller has already called :func:`claim_run` with these settings."""
     from .bridge_gen import BridgeGenerator
 
+    if not claimed:
+        claim_run(out, fit_record(cfg, opts, pool_size, spp, fixed, match_coverage), resume)
     coverages = layout_coverages(train, opts, pool_size, match_coverage)
     gen = BridgeGenerator(cfg, opts.seed, pool_size, Path(out) / "layouts", spp=spp, fixed=fixed, progress=progress,
                           coverages=coverages)

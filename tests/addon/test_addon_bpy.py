@@ -74,7 +74,14 @@ def test_fit_job_two_iterations(addon_zip, tmp_path, dgan_commands):
 def test_apply_job_reopens_fitted_scene(addon_zip, tmp_path, dgan_commands):
     needs_command(dgan_commands, "apply")
     params = tmp_path / "params.toml"
-    params.write_text('[parameters]\n"particle.sem_base" = { value = 0.42, spread = 0.0 }\n')
+    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.config import load_config
+    from dgan_blender.fit.report import params_toml
+
+    specs = param_specs(load_config("sio2-him"))  # the panel's preset; a params file names all of its parameters
+    params.write_text(params_toml({n: {"value": 0.42 if n == "particle.sem_base" else s.default, "spread": 0.0,
+                                       "low": s.low, "high": s.high} for n, s in specs.items()},
+                                  {"preset": "sio2-him"}))
     res, out = bpy_case(addon_zip, "apply", tmp_path, str(params))
     assert res["result"] == ["FINISHED"], out
     assert res["file"].endswith("_fitted.blend")

@@ -10,33 +10,21 @@ import pytest
 pytest.importorskip("bpy")
 ROOT = Path(__file__).resolve().parents[2]
 
-PARAMS = """[meta]
-command = "dgan fit --test"
 
-[parameters."particle.sem_base"]
-value = 0.42
-spread = 0.03
-low = 0.0
-high = 1.5
+def _params(preset: str = "sio2-him") -> str:
+    """A complete params.toml of ``preset``, written by the fit's own writer."""
+    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.config import load_config
+    from dgan_blender.fit.report import params_toml
 
-[parameters."substrate.sem_base"]
-value = 0.2
-spread = 0.01
-low = 0.0
-high = 1.0
+    chosen = {"particle.sem_base": (0.42, 0.03), "substrate.sem_base": (0.2, 0.01), "light.gain": (1.3, 0.1),
+              "noise.read_sigma": (0.05, 0.0)}
+    summary = {n: dict(zip(("value", "spread"), chosen.get(n, (s.default, 0.0))), low=s.low, high=s.high)
+               for n, s in param_specs(load_config(preset)).items()}
+    return params_toml(summary, {"command": "dgan fit --test", "preset": preset})
 
-[parameters."light.gain"]
-value = 1.3
-spread = 0.1
-low = 0.3
-high = 3.0
 
-[parameters."noise.read_sigma"]
-value = 0.05
-spread = 0.0
-low = 0.0
-high = 0.2
-"""
+PARAMS = _params()
 
 
 def cli(*args):
@@ -67,6 +55,15 @@ def test_apply_writes_and_reads_back(tmp_path):
     assert back["v"] == pytest.approx(applied)
     assert back["v"]["noise.read_sigma"] == pytest.approx(0.05)
     assert back["spread"] == pytest.approx(0.03)
+    # a fit of another preset is refused by the scene's own preset, in one line
+    other = tmp_path / "tio2.toml"
+    other.write_text(_params("tio2-sem"))
+    proc = cli("apply", "--params", str(other), "--scene", str(tmp_path / "s" / "scene.blend"),
+               "--out", str(tmp_path / "other.blend"))
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "fitted for preset 'tio2-sem', not 'sio2-him'" in lines[-1], proc.stderr
+    assert not (tmp_path / "other.blend").exists()
 
 
 def test_apply_bad_params_one_line(tmp_path):
