@@ -23,11 +23,15 @@ def main(argv=None) -> int:
     ap.add_argument("preset", type=Path)
     ap.add_argument("--note", default="", help="one comment line on what the fit achieved")
     a = ap.parse_args(argv)
-    try:
+    from dgan_blender.config import load_config
+    from dgan_blender.errors import DganError
+    from dgan_blender.params_file import load_params
+
+    try:  # the reader 'dgan render' uses: a fit of this preset, complete and in bounds
+        load_params(a.params, load_config(str(a.preset)))
         text = a.params.read_text()
-        tomllib.loads(text)["parameters"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as e:
-        print(f"ship_fit: {a.params}: not a params.toml from 'dgan fit' ({e}); give RUN/params.toml", file=sys.stderr)
+    except DganError as e:
+        print(f"ship_fit: {e}", file=sys.stderr)
         return 2
     body = [line for line in text.splitlines() if not line.startswith("#")]
     body = "\n".join(re.sub(r"^\[(meta|parameters)", r"[fitted.\1", line) for line in body).strip()
