@@ -103,11 +103,13 @@ def report(fit: Fit, gen, train, held, start: dict, n: int, seeds: range) -> dic
             "per_seed_ratio": [round(r["fitted"] / r["unfitted"], 3) for r in rows]}
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DATA, help="the bam-tio2-sem images folder (read in place)")
-    ap.add_argument("--out", type=Path, default=ROOT / "out" / "fit_tio2_sem")
-    ap.add_argument("--preset", default="tio2-sem")
+def main(argv=None, data: Path = DATA, preset: str = "tio2-sem", split=(TRAIN, TEST),
+         name: str = "fit_tio2_sem", description: str = __doc__) -> int:
+    """``split``: the training and held-out image names (file stems)."""
+    ap = argparse.ArgumentParser(description=description.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=data, help="the real images folder (read in place)")
+    ap.add_argument("--out", type=Path, default=ROOT / "out" / name)
+    ap.add_argument("--preset", default=preset)
     ap.add_argument("--minutes", type=float, default=30.0, help="cap on the training loop (layouts are extra)")
     ap.add_argument("--iters", type=int, default=1800)
     ap.add_argument("--seed", type=int, default=0)
@@ -130,19 +132,20 @@ def main(argv=None) -> int:
     ap.add_argument("--report-seeds", type=int, default=3, help="independent draws of those sets (averaged)")
     a = ap.parse_args(argv)
     if not a.data.is_dir():
-        print(f"fit_tio2_sem: {a.data} not found; give --data", file=sys.stderr)
+        print(f"{name}: {a.data} not found; give --data", file=sys.stderr)
         return 2
+    train_names, test_names = split
     cfg = load_config(a.preset)
     px = cfg.image.pixel_size_nm
     t0 = time.perf_counter()
     images = load_real(str(a.data / "*.tif"), px)
-    train = [r.image for r in images if r.path.stem in TRAIN]
-    held = [r.image for r in images if r.path.stem in TEST]
+    train = [r.image for r in images if r.path.stem in train_names]
+    held = [r.image for r in images if r.path.stem in test_names]
     opts = FitOptions(iters=a.iters, seed=a.seed, batch=a.batch, eval_every=a.eval_every,
                       eval_images=a.eval_images, checkpoint_every=a.eval_every, lr_g=a.lr_g,
                       lr_d=a.lr_d, d_warmup=a.d_warmup, ema=a.ema, lr_decay=a.lr_decay, select_best=a.select_best,
                       max_minutes=a.minutes, meta={"command": " ".join(sys.argv), "data": str(a.data),
-                                                   "preset": a.preset, "heldout": ", ".join(TEST)})
+                                                   "preset": a.preset, "heldout": ", ".join(test_names)})
     coverages = layout_coverages(train, opts, a.pool, match=a.match_coverage)
     with silence_stdout():
         gen = BridgeGenerator(cfg, a.seed, a.pool, a.out / "layouts", spp=a.spp, fixed=tuple(a.fix),

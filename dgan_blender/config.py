@@ -164,6 +164,10 @@ class MaterialConfig:
     Occlusion node) and Mitsuba.
     shading ``principled``: the paper's Principled BSDF lit by ``lights``:
     base_color (linear RGB 0..1), roughness, metallic, specular (dimensionless 0..1).
+    In transmission imaging (``imaging.mode``) ``shading`` is not used: the beam that
+    reaches the detector is tr_level (the substrate's: the signal through the bare support)
+    times exp(-sum of tr_attenuation_per_nm (1/nm) x path length (nm) through each
+    particle) - Beer-Lambert in the mass-thickness crossed.
     """
 
     shading: Literal["sem", "principled"] = "sem"
@@ -176,6 +180,18 @@ class MaterialConfig:
     roughness: float = 0.5
     metallic: float = 0.0
     specular: float = 0.5
+    tr_attenuation_per_nm: float = 0.01
+    tr_level: float = 0.8
+
+
+@dataclass
+class ImagingConfig:
+    """How the microscope forms contrast. ``se``: secondary electrons from the surface
+    (SEM, HIM): the materials' ``shading``. ``transmission``: the beam through the
+    specimen (TEM bright field, STEM, an SEM's transmission detector): dark particles on
+    a bright ground, darker where the beam crosses more material."""
+
+    mode: Literal["se", "transmission"] = "se"
 
 
 @dataclass
@@ -234,6 +250,7 @@ class SceneConfig:
     particle_material: MaterialConfig = field(default_factory=MaterialConfig)
     substrate: SubstrateConfig = field(default_factory=SubstrateConfig)
     camera: CameraConfig = field(default_factory=CameraConfig)
+    imaging: ImagingConfig = field(default_factory=ImagingConfig)
     lights: list[LightConfig] = field(default_factory=lambda: [LightConfig()])
     render: RenderConfig = field(default_factory=RenderConfig)
 
@@ -491,6 +508,8 @@ def validate(cfg: SceneConfig) -> None:
         _check(m.sem_exponent > 0, f"{where}.sem_exponent must be > 0, got {m.sem_exponent}")
         _check(0 <= m.sem_shadow <= 1, f"{where}.sem_shadow must be in 0..1, got {m.sem_shadow}")
         _check(m.sem_shadow_nm >= 0, f"{where}.sem_shadow_nm must be >= 0 (0: the median particle diameter)")
+        _check(m.tr_attenuation_per_nm >= 0, f"{where}.tr_attenuation_per_nm must be >= 0 (1/nm), got {m.tr_attenuation_per_nm}")
+        _check(m.tr_level >= 0, f"{where}.tr_level must be >= 0, got {m.tr_level}")
     _check(0 < cfg.camera.fov_deg < 180, f"camera.fov_deg must be in 0..180, got {cfg.camera.fov_deg}")
     _check(-80 <= cfg.camera.tilt_deg <= 80, f"camera.tilt_deg must be in -80..80, got {cfg.camera.tilt_deg}")
     for i, light in enumerate(cfg.lights):

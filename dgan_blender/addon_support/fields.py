@@ -22,7 +22,7 @@ MAIN_FIELDS: tuple[str, ...] = (
     "particles.kind", "particles.count", "particles.coverage",
     "particles.diameter.median_nm", "particles.diameter.sigma_log",
     "agglomerates.count", "agglomerates.placement", "agglomerates.layers",
-    "particle_material.sem_base", "particle_material.sem_edge",
+    "imaging.mode", "particle_material.sem_base", "particle_material.sem_edge",
     "render.spp",
 )
 

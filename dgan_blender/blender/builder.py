@@ -181,22 +181,76 @@ def _principled_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
     nt.links.new(bsdf.outputs[0], out.inputs["Surface"])
 
 
-def make_material(name: str, m: MaterialConfig, shadow_nm: float = 100.0) -> bpy.types.Material:
-    """A material for ``m``. An unused one of that name (kept by :func:`reset_scene`) is
-    refilled, or its nodes built again where its shading differs or a node is missing,
-    so it keeps its name (write-back finds materials by name)."""
+def _transmission_nodes(mat: bpy.types.Material, m: MaterialConfig, ground: bool) -> None:
+    """Transmission look. A particle lets the beam through its surface (Transparent
+    BSDF) and absorbs it inside (Volume Absorption, density = tr_attenuation_per_nm per
+    Blender unit = per nm), so what reaches the ground is exp(-mu x path length) summed
+    over every particle crossed - Cycles evaluates a homogeneous absorbing volume in closed
+    form. The ground emits gain x tr_level: the beam through the bare support."""
+    nt = mat.node_tree
+    nt.nodes.clear()
+    out = nt.nodes.new("ShaderNodeOutputMaterial")
+    if ground:
+        level = nt.nodes.new("ShaderNodeMath")
+        level.operation = "MULTIPLY"
+        level.name = level.label = "tr_level"
+        level.inputs[0].default_value = 1.0
+        gain = nt.nodes.new("ShaderNodeMath")
+        gain.operation = "MULTIPLY"
+        gain.name = gain.label = "sem_gain"  # the one gain node name of every SEM look
+        nt.links.new(level.outputs[0], gain.inputs[0])
+        emit = nt.nodes.new("ShaderNodeEmission")
+        emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+        nt.links.new(gain.outputs[0], emit.inputs["Strength"])
+        nt.links.new(emit.outputs[0], out.inputs["Surface"])
+    else:
+        clear = nt.nodes.new("ShaderNodeBsdfTransparent")
+        clear.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
+        absorb = nt.nodes.new("ShaderNodeVolumeAbsorption")
+        absorb.name = absorb.label = "tr_attenuation_per_nm"
+        absorb.inputs["Color"].default_value = (0.0, 0.0, 0.0, 1.0)  # absorbs every channel alike
+        nt.links.new(clear.outputs[0], out.inputs["Surface"])
+        nt.links.new(absorb.outputs[0], out.inputs["Volume"])
+    _refill_transmission(mat, m, ground)
+
+
+def _refill_transmission(mat: bpy.types.Material, m: MaterialConfig, ground: bool) -> bool:
+    nodes = mat.node_tree.nodes if mat.node_tree else {}
+    if ground:
+        if not all(n in nodes for n in ("tr_level", "sem_gain")):
+            return False
+        nodes["tr_level"].inputs[1].default_value = m.tr_level
+        nodes["sem_gain"].inputs[1].default_value = 1.0
+        return True
+    if "tr_attenuation_per_nm" not in nodes:
+        return False
+    nodes["tr_attenuation_per_nm"].inputs["Density"].default_value = m.tr_attenuation_per_nm
+    return True
+
+
+def make_material(name: str, m: MaterialConfig, shadow_nm: float = 100.0,
+                  mode: str = "se", ground: bool = False) -> bpy.types.Material:
+    """A material for ``m`` in imaging ``mode`` (``ground``: the substrate's). An unused
+    one of that name (kept by :func:`reset_scene`) is refilled, or its nodes built again
+    where its shading differs or a node is missing, so it keeps its name (write-back
+    finds materials by name)."""
+    shading = ("transmission_ground" if ground else "transmission") if mode == "transmission" else m.shading
+    refill = {"sem": lambda: _refill_sem(mat, m, shadow_nm), "principled": lambda: _refill_principled(mat, m),
+              "transmission": lambda: _refill_transmission(mat, m, False),
+              "transmission_ground": lambda: _refill_transmission(mat, m, True)}
     mat = bpy.data.materials.get(name)
     if mat is None or mat.users:
         mat = bpy.data.materials.new(name)
-    elif mat.get("dgan_shading") == m.shading and (
-            _refill_sem(mat, m, shadow_nm) if m.shading == "sem" else _refill_principled(mat, m)):
+    elif mat.get("dgan_shading") == shading and refill[shading]():
         return mat
     enable_nodes(mat)
-    if m.shading == "sem":
+    if shading == "sem":
         _sem_nodes(mat, m, shadow_nm)
+    elif shading.startswith("transmission"):
+        _transmission_nodes(mat, m, ground)
     else:
         _principled_nodes(mat, m)
-    mat["dgan_shading"] = m.shading
+    mat["dgan_shading"] = shading
     return mat
 
 
@@ -281,7 +335,10 @@ def configure_render(scene: bpy.types.Scene, cfg: SceneConfig, seed: int) -> Non
     scene.cycles.pixel_filter_type = "BOX"
     scene.cycles.filter_width = 1.0
     sem = cfg.particle_material.shading == "sem" and cfg.substrate.material.shading == "sem"
-    scene.cycles.max_bounces = 0 if sem else 4
+    transmission = cfg.imaging.mode == "transmission"
+    scene.cycles.max_bounces = 0 if sem or transmission else 4
+    # transmission: the beam passes every particle surface it crosses (two per particle)
+    scene.cycles.transparent_max_bounces = 256 if transmission else 8
     scene.render.film_transparent = False
     if cfg.render.threads:
         scene.render.threads_mode = "FIXED"
@@ -317,7 +374,9 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
 
     coll = bpy.data.collections.new(PARTICLE_COLLECTION)
     scene.collection.children.link(coll)
-    mat_p = make_material("dgan_particle", cfg.particle_material, shadow_distance_nm(cfg, cfg.particle_material))
+    mode = cfg.imaging.mode
+    mat_p = make_material("dgan_particle", cfg.particle_material,
+                          shadow_distance_nm(cfg, cfg.particle_material), mode)
     top = 0.0
     templates: dict = {}
     for p in layout.particles:
@@ -340,7 +399,8 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
     substrate = mesh_object("dgan_substrate", Mesh(sub_verts, sub_faces), smooth=False)
     substrate.pass_index = 0
     substrate.data.materials.append(make_material("dgan_substrate", cfg.substrate.material,
-                                                  shadow_distance_nm(cfg, cfg.substrate.material)))
+                                                  shadow_distance_nm(cfg, cfg.substrate.material), mode,
+                                                  ground=True))
     scene.collection.objects.link(substrate)
 
     _camera(scene, cfg, top)

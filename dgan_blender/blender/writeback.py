@@ -14,12 +14,17 @@ import bpy
 from ..dataset.look import Look
 
 _MATERIALS = {"particle": "dgan_particle", "substrate": "dgan_substrate"}
-_NODE_FIELDS = ("sem_base", "sem_edge", "sem_exponent", "sem_shadow")
+_NODE_FIELDS = ("sem_base", "sem_edge", "sem_exponent", "sem_shadow", "tr_level", "tr_attenuation_per_nm")
 
 
 def _sem_node(mat, field: str):
     nodes = mat.node_tree.nodes if mat and mat.node_tree else {}
     return nodes[field] if field in nodes else None
+
+
+def _value_socket(node):
+    """Where a named node holds its value: a Math node's second input, the absorption's density."""
+    return node.inputs["Density"] if node.type == "VOLUME_ABSORPTION" else node.inputs[1]
 
 
 def apply_look(scene, look: Look) -> list[str]:
@@ -32,7 +37,7 @@ def apply_look(scene, look: Look) -> list[str]:
             if node is None:
                 skipped.append(name)
                 continue
-            node.inputs[1].default_value = p.value
+            _value_socket(node).default_value = p.value
         elif name == "light.gain":
             for mat_name in _MATERIALS.values():
                 node = _sem_node(bpy.data.materials.get(mat_name), "sem_gain")
@@ -70,7 +75,7 @@ def read_look_values(scene) -> dict[str, float]:
         for field in _NODE_FIELDS:
             node = _sem_node(mat, field)
             if node is not None:
-                out[f"{group}.{field}"] = float(node.inputs[1].default_value)
+                out[f"{group}.{field}"] = float(_value_socket(node).default_value)
         gain = _sem_node(mat, "sem_gain")
         if gain is not None:
             out["light.gain"] = float(gain.inputs[1].default_value)

@@ -89,19 +89,19 @@ def bare_fwdbwd(ms, spp: int) -> float:
     it) and differentiated by a minimal Dr.Jit loop, fresh seed per call, no torch."""
     dr, mi = ms.dr, ms.mi
     integ = ms.integrator
-    base = mi.Float(np.array(integ.base))
-    edge = mi.Float(np.array(integ.edge))
-    expo = mi.Float(np.array(integ.exponent))
+    names = ("mu", "level") if ms.mode == "transmission" else ("base", "edge", "exponent")
+    arrays = [mi.Float(np.array(getattr(integ, n))) for n in names]
     seed = [0]
 
     def step():
-        dr.enable_grad(base, edge, expo)
-        integ.base, integ.edge, integ.exponent = base, edge, expo
+        dr.enable_grad(*arrays)
+        for n, a in zip(names, arrays):
+            setattr(integ, n, a)
         img = integ.render(ms.scene, ms.sensor, seed=seed[0], spp=spp, develop=True, evaluate=False)
         loss = dr.mean(img, axis=None)
         dr.eval(img, loss)  # rendered, as a loss needs the image, then differentiated
         dr.backward(loss)
-        dr.eval(dr.grad(base), dr.grad(edge), dr.grad(expo))
+        dr.eval(*[dr.grad(a) for a in arrays])
         seed[0] += 1
 
     return _median_time(step)
@@ -113,7 +113,6 @@ def run_check(cfg: SceneConfig, seed: int, out: Path, spp: int) -> dict:
     from ..geometry import generate_layout
     from .export import describe
     from .params import param_specs
-    from .principled import render_principled
     from .render import render, render_with_noise
     from .scene import MitsubaScene
     from skimage.metrics import structural_similarity
@@ -136,22 +135,12 @@ def run_check(cfg: SceneConfig, seed: int, out: Path, spp: int) -> dict:
         "cycles_mitsuba_mae": round(float(np.abs(mit - cyc).mean()), 5),
         "cycles_mitsuba_ssim": round(float(structural_similarity(mit, cyc, data_range=1.0)), 5),
     }
-    # the Principled path, both renderers
-    from ..blender.builder import configure_render, make_material
-    from dataclasses import replace
-
-    pcfg = replace(cfg, particle_material=replace(cfg.particle_material, shading="principled"),
-                   substrate=replace(cfg.substrate, material=replace(cfg.substrate.material, shading="principled")))
-    for obj in scene.objects:
-        if obj.type == "MESH":
-            m = pcfg.particle_material if obj.pass_index > 0 else pcfg.substrate.material
-            obj.data.materials[0] = make_material(f"p_{obj.name}", m)
-    configure_render(scene, pcfg, seed)
-    cyc_p = render_image(scene)
-    mit_p = render_principled(describe(scene), spp, seed)
-    result["principled_mae"] = round(float(np.abs(mit_p - cyc_p).mean()), 5)
-    result["principled_ssim"] = round(float(structural_similarity(
-        np.clip(mit_p, 0, 1), np.clip(cyc_p, 0, 1), data_range=1.0)), 5)
+    cyc_p = mit_p = None
+    if cfg.imaging.mode == "se":
+        cyc_p, mit_p = _principled_pair(cfg, scene, seed, spp)
+        result["principled_mae"] = round(float(np.abs(mit_p - cyc_p).mean()), 5)
+        result["principled_ssim"] = round(float(structural_similarity(
+            np.clip(mit_p, 0, 1), np.clip(cyc_p, 0, 1), data_range=1.0)), 5)
 
     errors = gradient_errors(ms, specs, spp)
     result["grad_rel_err_max"] = round(max(errors.values()), 5)
@@ -183,6 +172,27 @@ def run_check(cfg: SceneConfig, seed: int, out: Path, spp: int) -> dict:
     write_png(out / "mitsuba_instances.png", mit_inst)
     diff = np.clip(np.abs(mit - cyc) * 10, 0, 1)
     row1 = np.hstack([cyc, mit, diff])
-    row2 = np.hstack([np.clip(cyc_p, 0, 1), np.clip(mit_p, 0, 1), np.clip(np.abs(mit_p - cyc_p) * 10, 0, 1)])
-    write_png(out / "side_by_side.png", to_uint8(np.vstack([row1, row2])))
+    rows = [row1]
+    if cyc_p is not None:
+        rows.append(np.hstack([np.clip(cyc_p, 0, 1), np.clip(mit_p, 0, 1), np.clip(np.abs(mit_p - cyc_p) * 10, 0, 1)]))
+    write_png(out / "side_by_side.png", to_uint8(np.vstack(rows)))
     return result
+
+
+def _principled_pair(cfg: SceneConfig, scene, seed: int, spp: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Principled path of the same scene, rendered by both renderers."""
+    from dataclasses import replace
+
+    from ..blender.builder import configure_render, make_material
+    from ..blender.render import render_image
+    from .export import describe
+    from .principled import render_principled
+
+    pcfg = replace(cfg, particle_material=replace(cfg.particle_material, shading="principled"),
+                   substrate=replace(cfg.substrate, material=replace(cfg.substrate.material, shading="principled")))
+    for obj in scene.objects:
+        if obj.type == "MESH":
+            m = pcfg.particle_material if obj.pass_index > 0 else pcfg.substrate.material
+            obj.data.materials[0] = make_material(f"p_{obj.name}", m)
+    configure_render(scene, pcfg, seed)
+    return render_image(scene), render_principled(describe(scene), spp, seed)

@@ -22,6 +22,13 @@ def _material(mat) -> dict:
     if mat is None:
         return {"shading": "sem", "sem_base": 0.0, "sem_edge": 0.0, "sem_exponent": 1.0}
     nodes = mat.node_tree.nodes if mat.node_tree else {}
+    if "tr_attenuation_per_nm" in nodes:  # a transmission particle: absorbs inside
+        return {"shading": "transmission",
+                "tr_attenuation_per_nm": float(nodes["tr_attenuation_per_nm"].inputs["Density"].default_value)}
+    if "tr_level" in nodes:  # a transmission ground: emits the beam through the support
+        gain = float(nodes["sem_gain"].inputs[1].default_value) if "sem_gain" in nodes else 1.0
+        return {"shading": "transmission", "tr_level": float(nodes["tr_level"].inputs[1].default_value),
+                "sem_gain": gain}
     if all(name in nodes for name in _SEM_FIELDS):
         out = {"shading": "sem", **{n: float(nodes[n].inputs[1].default_value) for n in _SEM_FIELDS}}
         out["sem_gain"] = float(nodes["sem_gain"].inputs[1].default_value) if "sem_gain" in nodes else 1.0

@@ -43,6 +43,12 @@ _RENDER_BOUNDS = {
     "substrate.sem_shadow": (0.0, 1.0),
     "light.gain": (0.3, 3.0),
 }
+# transmission: from faint (100 nm of particle absorbs 1 %) to opaque (20 nm: 98 %)
+_TRANSMISSION_BOUNDS = {
+    "particle.tr_attenuation_per_nm": (1.0e-4, 0.2),
+    "substrate.tr_level": (0.05, 1.5),
+    "light.gain": (0.3, 3.0),
+}
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,21 @@ class ParamSpec:
 
 
 def param_specs(cfg: SceneConfig) -> dict[str, ParamSpec]:
+    """The fit's parameters for the scene's imaging mode (each mode renders with its own)."""
     pm, sm = cfg.particle_material, cfg.substrate.material
-    defaults = {
-        "particle.sem_base": pm.sem_base, "particle.sem_edge": pm.sem_edge,
-        "particle.sem_exponent": pm.sem_exponent, "particle.sem_shadow": pm.sem_shadow,
-        "substrate.sem_base": sm.sem_base, "substrate.sem_edge": sm.sem_edge,
-        "substrate.sem_exponent": sm.sem_exponent, "substrate.sem_shadow": sm.sem_shadow,
-        "light.gain": 1.0,
-    }
-    bounds = dict(_RENDER_BOUNDS)
+    if cfg.imaging.mode == "transmission":
+        defaults = {"particle.tr_attenuation_per_nm": pm.tr_attenuation_per_nm,
+                    "substrate.tr_level": sm.tr_level, "light.gain": 1.0}
+        bounds = dict(_TRANSMISSION_BOUNDS)
+    else:
+        defaults = {
+            "particle.sem_base": pm.sem_base, "particle.sem_edge": pm.sem_edge,
+            "particle.sem_exponent": pm.sem_exponent, "particle.sem_shadow": pm.sem_shadow,
+            "substrate.sem_base": sm.sem_base, "substrate.sem_edge": sm.sem_edge,
+            "substrate.sem_exponent": sm.sem_exponent, "substrate.sem_shadow": sm.sem_shadow,
+            "light.gain": 1.0,
+        }
+        bounds = dict(_RENDER_BOUNDS)
     for name, (d, lo, hi) in NOISE_PARAMS.items():
         defaults[f"noise.{name}"] = d
         bounds[f"noise.{name}"] = (lo, hi)

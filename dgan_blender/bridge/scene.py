@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..mitsuba_env import import_mitsuba
-from . import sem
+from . import sem, transmission
 from .export import CLASS_PARTICLE
 
 CLASSES = ("substrate", "particle")
@@ -57,9 +57,16 @@ def _mesh(mi, dr, name: str, s: dict, bsdf=None):
     return mesh
 
 
+def imaging_mode(desc: dict) -> str:
+    """``transmission`` where the scene's materials are transmission materials, else ``se``."""
+    shadings = {m.get("shading") for m in desc["materials"].values()}
+    return "transmission" if "transmission" in shadings else "se"
+
+
 def mitsuba_dict(mi, dr, desc: dict, spp: int = 16) -> dict:
     """The plain Mitsuba scene dict (meshes as ``mi.Mesh`` objects)."""
-    integrator = sem.register(mi, dr)
+    plugin = transmission if imaging_mode(desc) == "transmission" else sem
+    integrator = plugin.register(mi, dr)
     scene = {"type": "scene", "integrator": {"type": integrator},
              "sensor": _sensor(mi, desc["camera"], spp)}
     for name, s in desc["shapes"].items():
@@ -77,6 +84,7 @@ class MitsubaScene:
         self.dr = dr
         self.desc = desc
         self.spp = spp
+        self.mode = imaging_mode(desc)
         self.scene = mi.load_dict(mitsuba_dict(mi, dr, desc, spp))
         self.sensor = self.scene.sensors()[0]
         classes = {n: s["cls"] for n, s in desc["shapes"].items()}
@@ -99,19 +107,30 @@ class MitsubaScene:
         scene's own materials; each x a float or a Dr.Jit Float (gradients flow through)."""
         mi, dr = self.mi, self.dr
         values = {c: {**self.base_materials.get(c, {}), **values.get(c, {})} for c in CLASSES}
+        if self.mode == "transmission":
+            gain = values["substrate"].get("sem_gain", 1.0)
+            self.integrator.mu = self._per_class(
+                [0.0, values["particle"].get("tr_attenuation_per_nm", 0.0)])
+            self.integrator.level = self._per_class([values["substrate"].get("tr_level", 0.0) * gain, 0.0])
+            return
         fields = {"sem_base": "base", "sem_edge": "edge", "sem_exponent": "exponent",
                   "sem_shadow": "shadow", "sem_shadow_nm": "shadow_nm"}
         for key, attr in fields.items():
             parts = [values.get(c, {}).get(key, 0.0 if key != "sem_exponent" else 1.0) for c in CLASSES]
             if key in ("sem_base", "sem_edge"):  # the gain scales the whole emitted signal
                 parts = [p * values.get(c, {}).get("sem_gain", 1.0) for p, c in zip(parts, CLASSES)]
-            idx = dr.arange(mi.UInt32, len(CLASSES))
-            arr = dr.zeros(mi.Float, len(CLASSES))
-            for k, v in enumerate(parts):  # select keeps gradients of traced values
-                # a plain number goes in opaque: as a literal, each new value (every
-                # data-set sample draws its own) would compile a new render kernel
-                arr = dr.select(idx == k, v if isinstance(v, mi.Float) else dr.opaque(mi.Float, float(v)), arr)
-            setattr(self.integrator, attr, arr)
+            setattr(self.integrator, attr, self._per_class(parts))
+
+    def _per_class(self, parts: list):
+        """One value per material class as a Dr.Jit array; ``select`` keeps gradients of
+        traced values, and a plain number goes in opaque: as a literal, each new value
+        (every data-set sample draws its own) would compile a new render kernel."""
+        mi, dr = self.mi, self.dr
+        idx = dr.arange(mi.UInt32, len(CLASSES))
+        arr = dr.zeros(mi.Float, len(CLASSES))
+        for k, v in enumerate(parts):
+            arr = dr.select(idx == k, v if isinstance(v, mi.Float) else dr.opaque(mi.Float, float(v)), arr)
+        return arr
 
     def render(self, seed: int = 0, spp: int | None = None):
         """Image (H, W) as a Dr.Jit tensor; differentiable in the installed values."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .real import otsu_threshold, patches_with_particles
+from .real import bright_particles, otsu_threshold, patches_with_particles
 
 
 def real_coverages(images: list[np.ndarray], patch: int, count: int, seed: int) -> np.ndarray:
@@ -25,7 +25,8 @@ def real_coverages(images: list[np.ndarray], patch: int, count: int, seed: int) 
     patches (sorted ascending)."""
     thr = otsu_threshold(images)
     patches = patches_with_particles(images, patch, count, np.random.default_rng([int(seed), 7]))
-    return np.sort((patches > thr).mean(axis=(1, 2)))
+    side = patches > thr if bright_particles(images, thr) else patches <= thr
+    return np.sort(side.mean(axis=(1, 2)))
 
 
 def coverage_targets(fractions: np.ndarray, size: int) -> np.ndarray:

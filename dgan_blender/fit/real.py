@@ -135,8 +135,9 @@ def load_real(source: str | Path, target_nm: float, pixel_size_nm: float | None 
     return out
 
 
-def foreground_fraction(patch: np.ndarray, threshold: float) -> float:
-    return float((patch > threshold).mean())
+def foreground_fraction(patch: np.ndarray, threshold: float, bright: bool = True) -> float:
+    """Share of the patch on the particles' side of ``threshold``."""
+    return float((patch > threshold).mean() if bright else (patch <= threshold).mean())
 
 
 def otsu_threshold(images: list[np.ndarray]) -> float:
@@ -146,11 +147,21 @@ def otsu_threshold(images: list[np.ndarray]) -> float:
     return float(t) / 255.0
 
 
+def bright_particles(images: list[np.ndarray], threshold: float) -> bool:
+    """Whether particles are the bright side of ``threshold``: particles cover less of a
+    field than the ground, so they are the minority side - bright in secondary-electron
+    images, dark in transmission ones."""
+    sample = np.concatenate([im[::4, ::4].ravel() for im in images])
+    return bool((sample > threshold).mean() <= 0.5)
+
+
 def patches_with_particles(images: list[np.ndarray], size: int, count: int, rng: np.random.Generator,
                            min_fg: float = 0.03, tries: int = 50) -> np.ndarray:
-    """``count`` random patches (N, size, size) whose Otsu foreground covers at least
-    ``min_fg``, with random flips and 90-degree rotations."""
+    """``count`` random patches (N, size, size) whose Otsu foreground (the particles'
+    side, bright or dark) covers at least ``min_fg``, with random flips and 90-degree
+    rotations."""
     thr = otsu_threshold(images)
+    bright = bright_particles(images, thr)
     out = []
     for _ in range(count):
         best, best_fg = None, -1.0
@@ -159,7 +170,7 @@ def patches_with_particles(images: list[np.ndarray], size: int, count: int, rng:
             y = rng.integers(0, im.shape[0] - size + 1)
             x = rng.integers(0, im.shape[1] - size + 1)
             p = im[y:y + size, x:x + size]
-            fg = foreground_fraction(p, thr)
+            fg = foreground_fraction(p, thr, bright)
             if fg > best_fg:
                 best, best_fg = p, fg
             if fg >= min_fg:
