@@ -34,7 +34,9 @@ def scene_args(preset: str, seed: int, out: Path, overrides: list[str]) -> list[
 
 
 def fit_args(preset: str, real: Path, out: Path, iters: int, seed: int | None = None) -> list[str]:
-    args = ["--preset", preset, "--real", str(real), "--out", str(out), "--iters", str(iters)]
+    """``--resume``: the panel's run folder is fixed, so a second Fit continues the run (or
+    is refused in one line where the settings changed) instead of being refused as used."""
+    args = ["--preset", preset, "--real", str(real), "--out", str(out), "--iters", str(iters), "--resume"]
     return args + (["--seed", str(seed)] if seed is not None else [])
 
 

@@ -59,7 +59,7 @@ def test_progress_from_manifest_and_metrics(tmp_path):
 
 
 def test_argv_follow_the_issue_commands(tmp_path):
-    assert jobs.fit_args("tio2-sem", "R", "RUN", 2) == ["--preset", "tio2-sem", "--real", "R", "--out", "RUN", "--iters", "2"]
+    assert jobs.fit_args("tio2-sem", "R", "RUN", 2) == ["--preset", "tio2-sem", "--real", "R", "--out", "RUN", "--iters", "2", "--resume"]
     assert jobs.apply_args("P", "S", "O") == ["--params", "P", "--scene", "S", "--out", "O"]
     r = jobs.render_args("tio2-sem", "P", 2, "D", "cycles", 2, 0, ["image.width_px=32"])
     assert r[:10] == ["--preset", "tio2-sem", "--count", "2", "--out", "D", "--engine", "cycles", "--workers", "2"]
