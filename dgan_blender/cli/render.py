@@ -51,7 +51,7 @@ def render(
     """Writes DATA/images, instances (uint16), semantic (0/1/2), particles JSON per sample,
     DATA/annotations.json (COCO, RLE) and DATA/manifest.jsonl; prints a JSON summary."""
     from ..errors import DganError
-    from ..dataset.run import RenderJob, parse_shard, run
+    from ..dataset.run import RenderJob, SamplesFailed, parse_shard, run
 
     if engine not in ("mitsuba", "cycles"):
         raise DganError(f"--engine {engine!r}: choose mitsuba or cycles")
@@ -75,6 +75,10 @@ def render(
     bar = _Bar()
     try:
         summary = run(job, progress=bar)
+    except SamplesFailed as exc:  # the rest was written: say so, then the one-line error
+        bar.stop()
+        print(json.dumps(exc.summary))
+        raise
     finally:
         bar.stop()
     print(json.dumps(summary))

@@ -37,8 +37,11 @@ def local_cluster(workers: int):
     from dask.distributed import LocalCluster
 
     with dask.config.set(RENDER_CLUSTER_CONFIG):
+        # the scheduler serves HTTP even without a dashboard, on 8787 unless told: with
+        # another cluster on 8787 it printed a 4-line warning on every render
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=None, silence_logs=40,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     try:
         yield cluster
     finally:

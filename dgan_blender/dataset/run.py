@@ -4,20 +4,41 @@ Work is split into tasks (ranges of sample indices). Workers write sample files
 themselves (atomically); only the driver appends to the manifest, so each finished
 sample is listed exactly once. A rerun skips complete samples; Dask retries a task
 whose worker died.
+
+One sample never ends a job: a worker returns a sample's error as data (index, one-line
+message, kind) instead of raising, so Dask logs no traceback; the driver finishes every
+other sample, writes the COCO file and contact sheet for the complete ones, records the
+failures in DATA/failures.jsonl and then raises :class:`SamplesFailed` (one line; exit 2
+when every failure was the user's input, 1 otherwise). A rerun retries only what is
+missing. Settings that fail for most samples are refused before any work
+(:mod:`.preflight`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import SceneConfig, from_dict, to_dict
 from ..errors import DganError
 from .store import DatasetStore
+
+FAILURES = "failures.jsonl"
+
+
+class SamplesFailed(DganError):
+    """Some samples could not be made; the rest of the data set was written."""
+
+    def __init__(self, message: str, exit_code: int, summary: dict):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.summary = summary
 
 
 @dataclass
@@ -87,26 +108,48 @@ def _import_bpy_on_one_cpu() -> None:
 
 
 def render_range(cfg_data: dict, seed: int, indices: list[int], out: str, engine: str,
-                 params: str | None, threads: int = 0, fitted: bool = True) -> list[dict]:
-    """Runs on a worker: render and write each sample; returns manifest entries."""
-    from .look import load_look
-    from .sample import render_sample
+                 params: str | None, threads: int = 0, fitted: bool = True) -> dict:
+    """Runs on a worker: render and write each sample. Returns {"entries": manifest
+    entries, "failures": one dict per sample that failed}; never raises for a sample."""
+    entries: list[dict] = []
+    failures: list[dict] = []
+    try:
+        from .look import load_look
+        from .sample import render_sample
 
-    if threads == 1:
-        _single_thread()
-    cfg = from_dict(cfg_data)
-    if threads:
-        cfg.render.threads = threads
-    look = load_look(Path(params) if params else None, cfg) if fitted else None
-    store = DatasetStore(Path(out))
-    entries = []
+        if threads == 1:
+            _single_thread()
+        cfg = from_dict(cfg_data)
+        if threads:
+            cfg.render.threads = threads
+        look = load_look(Path(params) if params else None, cfg) if fitted else None
+        store = DatasetStore(Path(out))
+    except Exception as exc:  # the task's set-up: every sample of it failed alike
+        return {"entries": [], "failures": [failure(i, exc) for i in indices]}
     for i in indices:
-        if store.is_complete(i):
-            continue
-        image, inst, sem, record = render_sample(cfg, seed, i, engine, look)
-        store.write_sample(i, image, inst, sem, record)
-        entries.append(store.manifest_entry(i))
-    return entries
+        try:
+            if store.is_complete(i):
+                continue
+            image, inst, sem, record = render_sample(cfg, seed, i, engine, look)
+            store.write_sample(i, image, inst, sem, record)
+            entries.append(store.manifest_entry(i))
+        except Exception as exc:
+            failures.append(failure(i, exc))
+    return {"entries": entries, "failures": failures}
+
+
+def failure(index: int, exc: BaseException) -> dict:
+    """A sample's error as data: the one line a user sees, its kind ("user": the input
+    is wrong, exit 2; "internal": a fault or a bug, exit 1) and, for the latter, the
+    traceback, kept in the failures file rather than printed."""
+    user = isinstance(exc, DganError)
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if not user:
+        message = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    entry = {"index": int(index), "error": message[:500], "kind": "user" if user else "internal"}
+    if not user:
+        entry["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
+    return entry
 
 
 def _tasks(todo: list[int], size: int) -> list[list[int]]:
@@ -115,7 +158,8 @@ def _tasks(todo: list[int], size: int) -> list[list[int]]:
 
 def run(job: RenderJob, progress=None) -> dict:
     """Render what is missing of samples 0..count-1 (this shard's share) and write the
-    manifest and COCO file. Returns a summary."""
+    manifest and COCO file. Returns a summary; raises :class:`SamplesFailed` (after
+    writing everything else) when some samples could not be made."""
     store = DatasetStore(job.out)
     store.prepare()
     done = store.repair_manifest(job.count)
@@ -124,34 +168,81 @@ def run(job: RenderJob, progress=None) -> dict:
     todo = [i for i in mine if i not in done]
     cfg_data = to_dict(job.cfg)
     params = str(job.params) if job.params else None
+    if todo:
+        _preflight(job)
     t0 = time.perf_counter()
     tasks = _tasks(todo, job.task_size)
     rendered = 0
+    failures: list[dict] = []
     if progress:
         progress.start(len(mine), len(mine) - len(todo))
     if job.workers <= 0 and not job.scheduler:
         for task in tasks:
-            entries = render_range(cfg_data, job.seed, task, str(job.out), job.engine, params,
-                                   fitted=job.fitted)
-            store.append_manifest(entries)
-            rendered += len(entries)
+            result = render_range(cfg_data, job.seed, task, str(job.out), job.engine, params,
+                                  fitted=job.fitted)
+            store.append_manifest(result["entries"])
+            rendered += len(result["entries"])
+            failures += result["failures"]
             if progress:
                 progress.advance(len(task))
     elif tasks:
-        rendered = _run_dask(job, tasks, cfg_data, params, store, progress)
+        rendered, failures = _run_dask(job, tasks, cfg_data, params, store, progress)
     seconds = time.perf_counter() - t0
     final = store.repair_manifest(job.count)
     complete = [i for i in range(job.count) if i in final]
     coco = store.write_coco(complete, f"dgan-blender {job.cfg.name} seed {job.seed}")
     if complete:
         store.write_contact_sheet(complete[:16])
-    return {"out": str(job.out), "rendered": rendered, "complete": len(complete),
-            "count": job.count, "seconds": round(seconds, 3),
-            "images_per_s": round(rendered / seconds, 4) if rendered and seconds > 0 else None,
-            "annotations": str(coco)}
+    failed_file = _write_failures(store, set(mine), failures, final)
+    summary = {"out": str(job.out), "rendered": rendered, "complete": len(complete),
+               "count": job.count, "seconds": round(seconds, 3),
+               "images_per_s": round(rendered / seconds, 4) if rendered and seconds > 0 else None,
+               "annotations": str(coco), "failed": len(failures)}
+    if failures:
+        summary["failures"] = str(failed_file)
+        first = min(failures, key=lambda f: f["index"])
+        code = 2 if all(f["kind"] == "user" for f in failures) else 1
+        raise SamplesFailed(f"{len(failures)} of {len(mine)} samples failed: see {failed_file} "
+                            f"(first: sample {first['index']}: {first['error']})", code, summary)
+    return summary
 
 
-def _run_dask(job: RenderJob, tasks, cfg_data, params, store: DatasetStore, progress) -> int:
+def _preflight(job: RenderJob) -> None:
+    """Input errors that would fail every sample, found once on the driver: the look's
+    parameters and settings whose layouts mostly cannot be packed."""
+    from .look import load_look
+    from .preflight import check_layouts
+
+    if job.fitted:
+        load_look(job.params, job.cfg)
+    check_layouts(job.cfg, job.seed)
+
+
+def _write_failures(store: DatasetStore, mine: set[int], failures: list[dict], complete) -> Path:
+    """DATA/failures.jsonl: this run's failures plus earlier ones of other shards that
+    are still missing; removed when nothing is left. Written atomically."""
+    path = store.root / FAILURES
+    kept = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                old = json.loads(line)
+                if int(old["index"]) not in mine and int(old["index"]) not in complete:
+                    kept.append(old)
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                continue
+    rows = sorted(kept + failures, key=lambda f: f["index"])
+    if not rows:
+        path.unlink(missing_ok=True)
+        return path
+    tmp = path.with_name(f".{FAILURES}.tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    os.replace(tmp, path)
+    return path
+
+
+def _run_dask(job: RenderJob, tasks, cfg_data, params, store: DatasetStore,
+              progress) -> tuple[int, list[dict]]:
     from dask.distributed import Client
 
     from .cluster import local_cluster
@@ -164,16 +255,22 @@ def _run_dask(job: RenderJob, tasks, cfg_data, params, store: DatasetStore, prog
         return _gather(client, job, tasks, cfg_data, params, store, progress)
 
 
-def _gather(client, job: RenderJob, tasks, cfg_data, params, store: DatasetStore, progress) -> int:
+def _gather(client, job: RenderJob, tasks, cfg_data, params, store: DatasetStore,
+            progress) -> tuple[int, list[dict]]:
     from dask.distributed import as_completed
 
-    futures = [client.submit(render_range, cfg_data, job.seed, task, str(store.root), job.engine,
-                             params, 1, job.fitted, retries=3, pure=False) for task in tasks]
-    rendered = 0
+    futures = {client.submit(render_range, cfg_data, job.seed, task, str(store.root), job.engine,
+                             params, 1, job.fitted, retries=3, pure=False): task for task in tasks}
+    rendered, failures = 0, []
     for fut in as_completed(futures):
-        entries = fut.result()
-        store.append_manifest(entries)
-        rendered += len(entries)
+        task = futures[fut]
+        try:
+            result = fut.result()
+        except Exception as exc:  # the task itself was lost (its worker died 4 times, ...)
+            result = {"entries": [], "failures": [failure(i, exc) for i in task]}
+        store.append_manifest(result["entries"])
+        rendered += len(result["entries"])
+        failures += result["failures"]
         if progress:
-            progress.advance(len(entries))
-    return rendered
+            progress.advance(len(task))
+    return rendered, failures

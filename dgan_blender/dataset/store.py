@@ -90,6 +90,7 @@ class DatasetStore:
             "seed": rec.get("seed"),
             "sample_seed": rec.get("sample_seed"),
             "n_particles": len(rec.get("particles", [])),
+            "layout_attempt": rec.get("layout_attempt", 0),
         }
 
     def append_manifest(self, entries: list[dict]) -> None:

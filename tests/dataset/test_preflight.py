@@ -1,0 +1,34 @@
+"""Settings that mostly fail are refused up front with a value that works."""
+
+import pytest
+
+from dgan_blender.config import load_config
+from dgan_blender.dataset.preflight import check_layouts
+from dgan_blender.errors import ConfigError
+
+
+def test_shipped_preset_passes():
+    check_layouts(load_config("sio2-him", []), 0)
+
+
+def test_crowded_coverage_names_the_value_and_one_that_packs():
+    cfg = load_config("sio2-him", ["particles.coverage=0.8"])
+    with pytest.raises(ConfigError) as err:
+        check_layouts(cfg, 0)
+    msg = str(err.value)
+    assert msg.startswith("particles.coverage=0.8: 3 of 3 layouts cannot be packed into the 512x512 nm field")
+    assert "\n" not in msg
+    good = float(msg.split("; particles.coverage=")[1].split(" packs")[0])
+    assert good < 0.8
+    check_layouts(load_config("sio2-him", [f"particles.coverage={good}"]), 0)  # the suggestion holds
+
+
+def test_count_is_named_for_a_count_config():
+    cfg = load_config("sio2-him", ["particles.count=400", "particles.mesh_subdivisions=1"])
+    with pytest.raises(ConfigError, match=r"^particles.count=400: 3 of 3 .*; particles.count=\d+ packs"):
+        check_layouts(cfg, 0)
+
+
+def test_particle_ceiling_is_checked_before_any_layout():
+    with pytest.raises(ConfigError, match="more than 20000"):
+        check_layouts(load_config("tio2-sem", ["particles.count=1000000000"]), 0)
