@@ -5,9 +5,9 @@ import pytest
 import tifffile
 
 from dgan_blender.errors import DganError
-from dgan_blender.evaluate.data import (detect_bar_rows, detect_layout, load_annotated, load_images,
-                                        resample)
+from dgan_blender.evaluate.data import detect_layout, load_annotated, load_images, resample
 from dgan_blender.evaluate.train import IGNORE, draw_patches, prepare
+from dgan_blender.micrograph import info_bar_rows
 
 from .conftest import REAL
 
@@ -28,7 +28,7 @@ def test_real_layout_crops_the_bar_and_keeps_three_particles(real_like):
 
 
 def test_missing_pixel_size_names_the_file_and_the_fix(real_like):
-    with pytest.raises(DganError, match=r"a\.tif: no pixel size.*--pixel-size"):
+    with pytest.raises(DganError, match=r"a\.tif: no pixel size.*--pixel-size-nm"):
         load_annotated(real_like)
 
 
@@ -47,7 +47,7 @@ def test_synthetic_layout_reads_pixel_size_from_the_record(synthetic_like):
 
 def test_no_bar_on_plain_texture():
     rng = np.random.default_rng(0)
-    assert detect_bar_rows(rng.integers(20, 200, (120, 90)).astype(np.uint8)) == 0
+    assert info_bar_rows(rng.integers(20, 200, (120, 90)).astype(np.uint8)) == 0
 
 
 def test_unannotated_images_folder(real_like):

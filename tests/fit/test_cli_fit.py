@@ -25,7 +25,7 @@ def folders(tmp_path):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["--real", "{t}/empty"], "empty: no TIFF/PNG/JPEG images found"),
+    (["--real", "{t}/empty"], "empty: no micrographs"),
     (["--real", "{t}/small", "--pixel-size-nm", "7.344"], "tiny.png: 40x40 px"),
     (["--real", "{t}/small", "--fix", "noise.nope"], "--fix noise.nope: unknown parameter"),
     (["--real", "{t}/small", "--loss", "wgan"], "choose lsgan or hinge"),

@@ -4,8 +4,16 @@ import pytest
 import tifffile
 
 from dgan_blender.errors import DganError
-from dgan_blender.fit.real import (info_bar_rows, list_images, load_real, metadata_pixel_size_nm,
-                                   otsu_threshold, patches_with_particles, read_grey)
+from dgan_blender.fit.real import load_real, otsu_threshold, patches_with_particles
+from dgan_blender.micrograph import info_bar_rows, list_micrographs, read_micrograph
+
+
+def read_grey(path):
+    return read_micrograph(path, bar_rows=0).grey
+
+
+def metadata_pixel_size_nm(path):
+    return read_micrograph(path).metadata_pixel_size_nm
 
 
 def test_bit_depths_and_rgb_read_as_the_same_grey(tmp_path, make_micrograph):
@@ -47,8 +55,8 @@ def test_fei_pixel_size_and_resampling(tmp_path, make_micrograph):
 
 
 def test_errors_name_the_file(tmp_path):
-    with pytest.raises(DganError, match="no TIFF/PNG/JPEG"):
-        list_images(tmp_path)
+    with pytest.raises(DganError, match="no micrographs"):
+        list_micrographs(tmp_path)
     (tmp_path / "broken.tif").write_bytes(b"not a tiff at all")
     with pytest.raises(DganError, match="broken.tif"):
         load_real(tmp_path, 5.0, 5.0)
@@ -58,8 +66,8 @@ def test_errors_name_the_file(tmp_path):
         load_real(tmp_path, 5.0, 5.0)
     with pytest.raises(DganError, match="small.png.*pixel size"):
         load_real(tmp_path, 5.0, min_size_px=64)
-    with pytest.raises(DganError, match="no TIFF"):
-        list_images(str(tmp_path / "*.tif"))
+    with pytest.raises(DganError, match="no micrographs"):
+        list_micrographs(str(tmp_path / "*.tif"))
 
 
 def test_patches_contain_particles_and_are_augmented(make_micrograph):
@@ -74,7 +82,7 @@ def test_patches_contain_particles_and_are_augmented(make_micrograph):
 
 
 def test_zeiss_metadata_and_bar_on_real_data(real_dir):
-    files = list_images(real_dir)[:2]
+    files = list_micrographs(real_dir)[:2]
     assert metadata_pixel_size_nm(files[0]) == pytest.approx(7.344)
     bar = info_bar_rows(read_grey(files[0]))
     assert 40 <= bar <= 70
