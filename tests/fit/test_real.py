@@ -89,3 +89,29 @@ def test_zeiss_metadata_and_bar_on_real_data(real_dir):
     ims = load_real(str(real_dir / "19082[5]*.tif"), target_nm=7.344, min_size_px=256)
     assert ims and all(im.image.shape == (768 - bar, 1024) for im in ims)
     assert all(im.image[-5:].mean() > 0.05 for im in ims)  # no black bar left at the bottom
+
+
+def test_lzw_tiff_loads_for_the_fit(tmp_path, make_micrograph):
+    """LZW is the default of several instruments and of ImageJ exports."""
+    img = make_micrograph(bar=30)
+    tifffile.imwrite(tmp_path / "lzw.tif", np.rint(img * 65535).astype(np.uint16), compression="lzw", predictor=True)
+    (im,) = load_real(tmp_path, target_nm=5.0, pixel_size_nm=5.0, min_size_px=64)
+    assert im.image.shape == (170, 240) and np.abs(im.image - img[:170]).max() < 1e-4
+
+
+@pytest.mark.parametrize("unit", ["\\u00B5m", "\\u03BCm", "um", "micron"])
+def test_greek_and_latin_micro_signs_give_the_same_pixel_size(tmp_path, make_micrograph, unit):
+    """The fit path used to read a Greek-mu 'μm' as nm: a pixel size 1000x off."""
+    tifffile.imwrite(tmp_path / "ij.tif", np.rint(make_micrograph() * 255).astype(np.uint8), imagej=True,
+                     resolution=(1 / 0.01, 1 / 0.01), metadata={"unit": unit})
+    (im,) = load_real(tmp_path, target_nm=5.0, min_size_px=64)
+    assert im.pixel_size_nm == pytest.approx(10.0, rel=1e-4) and im.image.shape == (400, 480)
+
+
+def test_given_pixel_size_overrides_the_metadata_with_one_note(tmp_path, make_micrograph):
+    img = np.rint(make_micrograph() * 255).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "fei.tif", img, extratags=[(34682, "s", 0, "[Scan]\r\nPixelWidth=1e-008\r\n", True)])
+    notes = []
+    (im,) = load_real(tmp_path, target_nm=5.0, pixel_size_nm=5.0, min_size_px=64, log=notes.append)
+    assert im.pixel_size_nm == 5.0 and im.image.shape == (200, 240)  # not resampled: 5 nm/px as given
+    assert len(notes) == 1 and "--pixel-size-nm 5 overrides the metadata's 10 nm/px" in notes[0]
