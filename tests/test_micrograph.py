@@ -172,7 +172,7 @@ def test_pixel_size_precedence_note_and_error(tmp_path, capsys):
     notes = []
     ms = read_all(tmp_path, pixel_size_nm=7.0, log=notes.append)
     assert [m.pixel_size_nm for m in ms] == [7.0, 7.0] and [m.metadata_pixel_size_nm for m in ms] == [10.0, 10.0]
-    assert len(notes) == 1 and "--pixel-size-nm 7 overrides" in notes[0] and "a.tif and 1 more" in notes[0]
+    assert len(notes) == 1 and "--pixel-size-nm 7 overrides" in notes[0] and "a.tif; the given size is used for every image" in notes[0]
     read_all(tmp_path, pixel_size_nm=10.05, log=notes.append)  # within 1 %: no note
     assert len(notes) == 1
     read_all(tmp_path, pixel_size_nm=7.0)  # default: one line on stderr
@@ -203,6 +203,32 @@ def test_bar_detected_and_explicit_rows_win(tmp_path, light):
     assert read_micrograph(tmp_path / "x.tif", bar_rows=0).image.shape == (96, 128)
     with pytest.raises(DganError, match="x.tif: --bar-rows 200 leaves nothing of its 96 rows"):
         read_micrograph(tmp_path / "x.tif", bar_rows=200)
+
+
+def bar_cases():
+    """Bars to find and bottoms that are not bars (the eval path's old detector cropped
+    the last four and missed the dense text)."""
+    rng = np.random.default_rng(1)
+    tex = frame(300, 400, seed=3)
+
+    def bar(light=False, dense=0.1, separator=False):
+        img, bg = tex.copy(), 1.0 if light else 0.0
+        img[-40:] = bg
+        img[-35:-5][rng.random((30, 400)) < dense] = 1 - bg
+        if separator:
+            img[-40] = 1 - bg
+        return img
+
+    dark_bottom = np.vstack([tex[:260], np.zeros((40, 400))])
+    return [("dark", bar(), 40), ("light", bar(light=True), 40), ("dense text", bar(dense=0.35), 40),
+            ("separator line", bar(separator=True), 40), ("texture", tex, 0), ("dark bottom", dark_bottom, 0),
+            ("saturated bottom", 1 - dark_bottom, 0), ("all black", np.zeros((300, 400)), 0),
+            ("dark substrate", np.clip(tex - 0.3, 0, 1), 0)]
+
+
+@pytest.mark.parametrize("name, img, rows", bar_cases(), ids=[c[0] for c in bar_cases()])
+def test_bar_or_no_bar(name, img, rows):
+    assert info_bar_rows(img) == rows
 
 
 def test_masks_with_and_without_the_bar(tmp_path):

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ..errors import DganError
-from ..micrograph import EXTENSIONS, list_micrographs, mask_for, read_all, read_mask, read_micrograph
+from ..micrograph import EXTENSIONS, list_micrographs, iter_all, mask_for, read_mask, read_micrograph
 from .instances import mask_to_instances
 
 
@@ -57,7 +57,7 @@ def _mask_path(root: Path, stem: str) -> Path:
 
 def _real(root: Path, names, bar_rows, pixel_size_nm, log) -> list[Sample]:
     out = []
-    for m in read_all(root / "images", pixel_size_nm, bar_rows, names, log=log):
+    for m in iter_all(root / "images", pixel_size_nm, bar_rows, names, log=log):
         mask_path = _mask_path(root, m.path.stem)
         if not mask_path.exists():
             raise DganError(f"{mask_path}: missing mask for {m.path.name}; add it or remove the image")
@@ -112,7 +112,7 @@ def load_images(root: Path, bar_rows: int | None = None,
     root = Path(root)
     folder = root / "images" if (root / "images").is_dir() else root
     return [Sample(m.path.stem, m.uint8(), None, m.pixel_size_nm, m.path, m.bar_rows)
-            for m in read_all(folder, pixel_size_nm, bar_rows, log=log)]
+            for m in iter_all(folder, pixel_size_nm, bar_rows, log=log)]
 
 
 def resample(array: np.ndarray, factor: float, labels: bool = False) -> np.ndarray:

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..errors import DganError
-from ..micrograph import read_all
+from ..micrograph import iter_all
 
 
 @dataclass
@@ -28,7 +28,7 @@ def load_real(source: str | Path, target_nm: float, pixel_size_nm: float | None 
     """Every micrograph of a folder or glob without its bar, resampled to ``target_nm``.
     ``pixel_size_nm`` (the user's) overrides the metadata, as on every command."""
     out = []
-    for m in read_all(source, pixel_size_nm, crop_bottom_px, flag=flag, log=log):
+    for m in iter_all(source, pixel_size_nm, crop_bottom_px, flag=flag, log=log):
         img, px = m.image, m.pixel_size_nm
         if abs(px - target_nm) / target_nm > 1e-3:
             f = px / target_nm

@@ -24,7 +24,7 @@ from .pixels import EXTENSIONS, read_raw, to_grey, to_uint8
 from .units import NM_PER_UNIT, nm_per_unit, to_nm
 
 __all__ = ["EXTENSIONS", "NM_PER_UNIT", "Micrograph", "info_bar_rows", "list_micrographs",
-           "mask_for", "nm_per_unit", "read_all", "read_mask", "read_micrograph", "to_nm", "to_uint8"]
+           "iter_all", "mask_for", "nm_per_unit", "read_all", "read_mask", "read_micrograph", "to_nm", "to_uint8"]
 
 DISAGREE = 0.01
 
@@ -101,25 +101,28 @@ def read_micrograph(path: Path, pixel_size_nm: float | None = None, bar_rows: in
 
 def read_all(source: str | Path, pixel_size_nm: float | None = None, bar_rows: int | None = None,
              names=None, require_pixel_size: bool = True, flag: str = "--pixel-size-nm", log=None) -> list[Micrograph]:
-    """Every micrograph of a folder or glob, pixel sizes resolved (see the module).
-    One note (through ``log``, default stderr) when the given size overrides metadata
-    that differs by more than 1 %."""
-    out, differing = [], []
+    """Every micrograph of a folder or glob, pixel sizes resolved (see the module)."""
+    return list(iter_all(source, pixel_size_nm, bar_rows, names, require_pixel_size, flag, log))
+
+
+def iter_all(source: str | Path, pixel_size_nm: float | None = None, bar_rows: int | None = None,
+             names=None, require_pixel_size: bool = True, flag: str = "--pixel-size-nm", log=None):
+    """:func:`read_all` one file at a time, so a caller that keeps only a crop or an
+    8-bit copy never holds every full frame. One note (through ``log``, default
+    stderr), at the first file whose metadata differs from the given size by more than
+    1 %: the user learns the two disagree without a line per file."""
+    noted = False
     for path in list_micrographs(source, names):
         m = read_micrograph(path, pixel_size_nm, bar_rows)
         if require_pixel_size and not m.pixel_size_nm:
             raise DganError(f"{path}: no pixel size in its metadata (Zeiss, FEI/Thermo, Hitachi or ImageJ); "
                             f"give {flag} NM")
         meta = m.metadata_pixel_size_nm
-        if pixel_size_nm and meta and abs(pixel_size_nm - meta) > DISAGREE * meta:
-            differing.append(m)
-        out.append(m)
-    if differing:
-        first = differing[0]
-        more = f" and {len(differing) - 1} more" if len(differing) > 1 else ""
-        (log or _stderr)(f"note: {flag} {pixel_size_nm:g} overrides the metadata's {first.metadata_pixel_size_nm:g} "
-                         f"nm/px ({first.metadata_source}) of {first.path}{more}")
-    return out
+        if pixel_size_nm and meta and abs(pixel_size_nm - meta) > DISAGREE * meta and not noted:
+            (log or _stderr)(f"note: {flag} {pixel_size_nm:g} overrides the metadata's {meta:g} nm/px "
+                             f"({m.metadata_source}) of {path}; the given size is used for every image")
+            noted = True
+        yield m
 
 
 def _stderr(msg: str) -> None:

@@ -8,6 +8,8 @@ prints to the terminal.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from pathlib import Path
 
 import cv2
@@ -39,7 +41,10 @@ def read_raw(path: Path) -> tuple[np.ndarray, tuple[float, str] | None]:
         raise DganError(f"{path}: not a {kind[1:].upper()} file (wrong signature); re-export the image")
     if not whole:
         raise DganError(f"{path}: the {kind[1:].upper()} file is truncated; copy or export it again")
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        img = None
     if img is None or img.size == 0:
         raise DganError(f"{path}: cannot decode this {kind[1:].upper()}; re-export it as TIFF or PNG")
     if img.ndim == 3 and img.shape[2] >= 3:
@@ -65,7 +70,7 @@ def _read_tiff(path: Path):
     if not path.is_file() or path.stat().st_size == 0:
         _file_bytes(path)  # the one-line error for a folder, a missing or an empty file
     try:
-        with tifffile.TiffFile(path) as tif:
+        with _tifffile_quiet(), tifffile.TiffFile(path) as tif:
             page = tif.pages.first
             img = page.asarray()
             axes, photometric = page.axes, int(page.photometric)
@@ -73,11 +78,14 @@ def _read_tiff(path: Path):
             found = metadata.from_tiff(tif, path)
     except ValueError as exc:
         if "imagecodecs" in str(exc):
-            raise DganError(f"{path}: {exc}; install the pinned 'imagecodecs' (pip install -c constraints.txt "
-                            "imagecodecs)") from None
-        raise DganError(f"{path}: a truncated or damaged TIFF ({exc}); copy or export it again") from None
-    except (OSError, IndexError, KeyError, RuntimeError, tifffile.TiffFileError) as exc:
-        raise DganError(f"{path}: not a readable TIFF ({exc}); copy or export it again") from None
+            raise DganError(f"{path}: {_one_line(exc)}; install the pinned 'imagecodecs' (pip install -c "
+                            "constraints.txt imagecodecs)") from None
+        raise DganError(f"{path}: a truncated or damaged TIFF ({_one_line(exc)}); copy or export it again") from None
+    except DganError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - tifffile and the codecs raise many types on damaged files
+        raise DganError(f"{path}: not a readable TIFF ({type(exc).__name__}: {_one_line(exc)}); copy or "
+                        "export it again") from None
     img = np.asarray(img)
     if "S" in axes and "Y" in axes and axes.index("S") < axes.index("Y") and len(axes) == img.ndim:
         img = np.moveaxis(img, axes.index("S"), -1)  # planar RGB
@@ -89,6 +97,24 @@ def _read_tiff(path: Path):
     elif photometric == 0 and img.ndim == 2:  # MINISWHITE: 0 is white
         img = (np.iinfo(img.dtype).max - img) if np.issubdtype(img.dtype, np.unsignedinteger) else -img
     return img, found
+
+
+@contextlib.contextmanager
+def _tifffile_quiet():
+    """tifffile logs odd tags and short strips to stderr; a file it cannot read becomes
+    our one-line error instead, and one it can read needs no remark."""
+    logger = logging.getLogger("tifffile")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] + ("..." if len(text) > 200 else "")
 
 
 def to_grey(img: np.ndarray, path: Path) -> np.ndarray:

@@ -135,5 +135,5 @@ def test_eval_cli_pixel_size_precedence(real_like, tmp_path):
                 "--out", tmp_path / "e")
     lines = proc.stderr.splitlines()
     assert proc.returncode == 2 and len(lines) == 2, proc.stderr
-    assert "--pixel-size-nm 5 overrides the metadata's 7.344 nm/px" in lines[0] and "a.tif and 1 more" in lines[0]
+    assert "--pixel-size-nm 5 overrides the metadata's 7.344 nm/px" in lines[0] and "a.tif;" in lines[0]
     assert "not an annotated data set" in lines[1]
