@@ -85,6 +85,7 @@ def test_fit_pixel_size_flag_overrides_metadata(tmp_path):
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert proc.returncode == 2 and len(lines) == 2, proc.stderr
     assert "--pixel-size-nm 2 overrides the metadata's 10 nm/px" in lines[0] and "fei.tif: 82x82 px" in lines[1]
+    (real / "fei.tif").unlink()
     cv2.imwrite(str(real / "plain.png"), img)
     proc = run(*base, "--bar-rows", "0")
     assert proc.returncode == 2 and "plain.png: no pixel size in its metadata" in proc.stderr
