@@ -324,3 +324,11 @@ def test_one_option_name_and_help_on_every_command():
         assert params[old].hidden and not params[flag].hidden and not params["--bar-rows"].hidden, name
     assert len(helps["px"]) == 1 and "overrides their metadata" in helps["px"].pop()
     assert len(helps["bar"]) == 1
+
+
+def test_non_finite_floats_do_not_poison_the_image(tmp_path):
+    img = frame().astype(np.float32)
+    img[5, 5], img[6, 6] = np.nan, np.inf
+    tifffile.imwrite(tmp_path / "nan.tif", img, compression="zstd" if "zstd" in codecs() else "deflate")
+    g = read_micrograph(tmp_path / "nan.tif").grey
+    assert np.isfinite(g).all() and g[5, 5] == 0.0 and np.abs(g[10:] - img[10:]).max() < 1e-6

@@ -93,7 +93,11 @@ def _read_tiff(path: Path):
         cmap = np.asarray(colormap)
         if img.dtype == np.uint8 and cmap.max() > 255:  # 8-bit indices keep an 8-bit scale
             cmap = np.rint(cmap / 257.0).astype(np.uint8)
-        img = np.moveaxis(cmap[:, np.clip(img, 0, cmap.shape[1] - 1)], 0, -1)
+        grey = (cmap[0] == cmap[1]).all() and (cmap[0] == cmap[2]).all()
+        identity = grey and img.dtype == cmap.dtype and np.array_equal(cmap[0], np.arange(cmap.shape[1]))
+        if not identity:  # Zeiss writes an identity grey palette: the indices are the image
+            idx = np.clip(img, 0, cmap.shape[1] - 1)
+            img = cmap[0][idx] if grey else np.moveaxis(cmap[:, idx], 0, -1)
     elif photometric == 0 and img.ndim == 2:  # MINISWHITE: 0 is white
         img = (np.iinfo(img.dtype).max - img) if np.issubdtype(img.dtype, np.unsignedinteger) else -img
     return img, found
@@ -149,9 +153,11 @@ def _scale(img: np.ndarray) -> float | None:
 
 
 def _as_float(img: np.ndarray, scale: float | None) -> np.ndarray:
-    x = np.nan_to_num(img.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    x = img.astype(np.float32 if scale is not None else np.float64)
+    if np.issubdtype(img.dtype, np.floating) and not np.isfinite(x).all():
+        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
     if scale is not None:
-        return (x / scale).astype(np.float32)
+        return x * np.float32(1.0 / scale)
     lo, hi = float(x.min()), float(x.max())
     return np.zeros(x.shape, np.float32) if hi <= lo else ((x - lo) / (hi - lo)).astype(np.float32)
 
