@@ -180,8 +180,8 @@ def test_pixel_size_precedence_note_and_error(tmp_path, capsys):
     cv2.imwrite(str(tmp_path / "c.png"), quantise(frame(), np.uint8))
     with pytest.raises(DganError, match=r"c\.png: no pixel size in its metadata.*give --real-pixel-size-nm NM"):
         read_all(tmp_path, flag="--real-pixel-size-nm")
-    with pytest.raises(DganError, match="must be a positive"):
-        read_all(tmp_path, pixel_size_nm=-1.0)
+    with pytest.raises(DganError, match="--real-pixel-size-nm -1: must be a positive"):
+        read_all(tmp_path, pixel_size_nm=-1.0, flag="--real-pixel-size-nm")
 
 
 def with_bar(img, rows=20, light=False):

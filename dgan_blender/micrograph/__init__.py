@@ -26,7 +26,7 @@ from .units import NM_PER_UNIT, nm_per_unit, to_nm
 __all__ = ["EXTENSIONS", "NM_PER_UNIT", "Micrograph", "info_bar_rows", "list_micrographs",
            "iter_all", "mask_for", "nm_per_unit", "read_all", "read_mask", "read_micrograph", "to_nm", "to_uint8"]
 
-DISAGREE = 0.01
+DISAGREE = 0.01  # a given pixel size this far from the metadata's earns a note
 
 
 @dataclass
@@ -111,6 +111,8 @@ def iter_all(source: str | Path, pixel_size_nm: float | None = None, bar_rows: i
     8-bit copy never holds every full frame. One note (through ``log``, default
     stderr), at the first file whose metadata differs from the given size by more than
     1 %: the user learns the two disagree without a line per file."""
+    if pixel_size_nm is not None and not pixel_size_nm > 0:
+        raise DganError(f"{flag} {pixel_size_nm:g}: must be a positive number of nm per pixel")
     noted = False
     for path in list_micrographs(source, names):
         m = read_micrograph(path, pixel_size_nm, bar_rows)
