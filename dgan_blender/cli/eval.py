@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .micrograph_options import BarRows, OldPixelSize, PixelSizeNm, either
+
 
 def eval_(
     train: Annotated[Path, typer.Option(help="Training set: a 'dgan render' folder or a real one (images/NAME.tif + masks/NAME_m.tif).")],
@@ -19,8 +21,9 @@ def eval_(
     patch: Annotated[int, typer.Option(min=32, help="Training patch side in px (a multiple of 16).")] = 256,
     batch: Annotated[int, typer.Option(min=1, help="Patches per step.")] = 8,
     dice: Annotated[bool, typer.Option(help="Add a soft Dice term to the cross-entropy.")] = True,
-    bar_rows: Annotated[Optional[int], typer.Option(min=0, help="Information-bar height in px (default: detected per image).")] = None,
-    pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm for images whose metadata lack it.")] = None,
+    bar_rows: BarRows = None,
+    pixel_size_nm: PixelSizeNm = None,
+    pixel_size: OldPixelSize = None,
     min_area_px: Annotated[int, typer.Option(min=0, help="Predicted instances under this many px are dropped (0: keep all).")] = 20,
     augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma); slower to converge.")] = False,
 ) -> None:
@@ -34,7 +37,8 @@ def eval_(
         raise DganError(f"--patch {patch}: must be a multiple of 16, e.g. {patch // 16 * 16 or 16}")
     settings = TrainSettings(epochs=epochs, seed=seed, patch=patch, batch=batch, dice=dice, augment=augment,
                              time_limit_s=None if time_limit is None else time_limit * 60)
-    metrics = evaluate(train, test, out, settings, bar_rows=bar_rows, pixel_size_nm=pixel_size, min_area_px=min_area_px,
+    metrics = evaluate(train, test, out, settings, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
+                       min_area_px=min_area_px,
                        log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps({k: round(metrics[k], 4) for k in HEADLINE} | {"n_test_images": metrics["n_test_images"],
                                                                      "out": str(out)}))

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..config import list_presets, load_config
+from .micrograph_options import BarRows, OldCropBottom, PixelSizeNm, either
 
 
 def fit(
@@ -29,8 +30,9 @@ def fit(
     checkpoint_every: Annotated[int, typer.Option(min=1, help="Checkpoint every N iterations.")] = 25,
     holdout: Annotated[float, typer.Option(min=0.0, max=0.9, help="Fraction of real images kept out of training for the realism figure.")] = 0.2,
     eval_real: Annotated[Optional[str], typer.Option(help="Separate held-out real images for the realism figure.")] = None,
-    pixel_size_nm: Annotated[Optional[float], typer.Option(help="Pixel size of the real images when their metadata lacks it.")] = None,
-    crop_bottom: Annotated[Optional[int], typer.Option(min=0, help="Rows of information bar to crop (default: detect).")] = None,
+    pixel_size_nm: PixelSizeNm = None,
+    bar_rows: BarRows = None,
+    crop_bottom: OldCropBottom = None,
     fix: Annotated[Optional[list[str]], typer.Option(help="Keep this parameter at its preset value (repeatable).")] = None,
     lr_g: Annotated[float, typer.Option(help="Adam learning rate of the parameter model (paper: 2e-4 for a network; see FitOptions).")] = 3e-3,
     lr_d: Annotated[float, typer.Option(help="Adam learning rate of the discriminator (paper: 1e-4).")] = 1e-4,
@@ -65,7 +67,7 @@ def fit(
                       eval_images=eval_images, checkpoint_every=checkpoint_every, lr_g=lr_g, lr_d=lr_d,
                       loss=loss, d_warmup=d_warmup, ema=ema, lr_decay=lr_decay, select_best=select_best,
                       max_minutes=max_minutes)
-    train, held = prepare(cfg, real, opts, holdout, eval_real, pixel_size_nm, crop_bottom)
+    train, held = prepare(cfg, real, opts, holdout, eval_real, pixel_size_nm, either(bar_rows, crop_bottom))
     claim_run(out, fit_record(cfg, opts, pool, spp, tuple(fix or ()), match_coverage), resume)  # before any output
     # stdout is silenced while Blender/Mitsuba run; the bar goes to stderr
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

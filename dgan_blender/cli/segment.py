@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
+
+from .micrograph_options import BarRows, OldPixelSize, PixelSizeNm, either
 
 
 def segment(
     model: Annotated[Path, typer.Option(help="model.pt written by 'dgan eval'.")],
-    images: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF with SEM metadata, or PNG), or its images/ subfolder.")],
+    images: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF, PNG, JPEG, BMP), or its images/ subfolder.")],
     out: Annotated[Path, typer.Option(help="Output folder: instances/, particles.csv, size_distribution.png.")] = Path("segmented"),
-    bar_rows: Annotated[Optional[int], typer.Option(min=0, help="Information-bar height in px (default: detected per image).")] = None,
-    pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm, for images whose metadata lack it.")] = None,
+    bar_rows: BarRows = None,
+    pixel_size_nm: PixelSizeNm = None,
+    pixel_size: OldPixelSize = None,
     min_area_px: Annotated[int, typer.Option(min=0, help="Predicted instances under this many px are dropped (0: keep all).")] = 20,
 ) -> None:
     """Writes OUT/instances/NAME.png (uint16 ids), OUT/particles.csv (equivalent diameter
     in nm, area, circularity, touching neighbours, border flag) and OUT/size_distribution.png."""
     from ..evaluate.measure import segment_folder
 
-    summary = segment_folder(model, images, out, bar_rows=bar_rows, pixel_size_nm=pixel_size, min_area_px=min_area_px,
+    summary = segment_folder(model, images, out, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
+                             min_area_px=min_area_px,
                              log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps(summary))

@@ -111,7 +111,7 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
 
     out = Path(out)
     model, meta = load_model(model_path)
-    samples = load_images(images, bar_rows, pixel_size_nm)
+    samples = load_images(images, bar_rows, pixel_size_nm, log=log)
     rows = []
     for s in samples:
         inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px)

@@ -76,8 +76,8 @@ def evaluate(train_dir: Path, test_dir: Path, out: Path, settings: TrainSettings
     """Trains, predicts, scores; writes OUT/metrics.json, model.pt, predictions.png."""
     out = Path(out)
     t0 = time.monotonic()
-    train_set = load_annotated(train_dir, train_names, bar_rows, pixel_size_nm)
-    test_set = load_annotated(test_dir, test_names, bar_rows, pixel_size_nm)
+    train_set = load_annotated(train_dir, train_names, bar_rows, pixel_size_nm, log=log)
+    test_set = load_annotated(test_dir, test_names, bar_rows, pixel_size_nm, log=log)
     px = training_pixel_size(train_set)
     log(f"train: {len(train_set)} images from {train_dir} at {px:g} nm/px; "
         f"test: {len(test_set)} images from {test_dir}; device {device()}")

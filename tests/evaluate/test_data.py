@@ -5,9 +5,9 @@ import pytest
 import tifffile
 
 from dgan_blender.errors import DganError
-from dgan_blender.evaluate.data import (detect_bar_rows, detect_layout, load_annotated, load_images,
-                                        resample)
+from dgan_blender.evaluate.data import detect_layout, load_annotated, load_images, resample
 from dgan_blender.evaluate.train import IGNORE, draw_patches, prepare
+from dgan_blender.micrograph import info_bar_rows
 
 from .conftest import REAL
 
@@ -28,7 +28,7 @@ def test_real_layout_crops_the_bar_and_keeps_three_particles(real_like):
 
 
 def test_missing_pixel_size_names_the_file_and_the_fix(real_like):
-    with pytest.raises(DganError, match=r"a\.tif: no pixel size.*--pixel-size"):
+    with pytest.raises(DganError, match=r"a\.tif: no pixel size.*--pixel-size-nm"):
         load_annotated(real_like)
 
 
@@ -47,7 +47,7 @@ def test_synthetic_layout_reads_pixel_size_from_the_record(synthetic_like):
 
 def test_no_bar_on_plain_texture():
     rng = np.random.default_rng(0)
-    assert detect_bar_rows(rng.integers(20, 200, (120, 90)).astype(np.uint8)) == 0
+    assert info_bar_rows(rng.integers(20, 200, (120, 90)).astype(np.uint8)) == 0
 
 
 def test_unannotated_images_folder(real_like):
@@ -87,3 +87,53 @@ def test_real_tiff_metadata_and_bar():
     assert s.pixel_size_nm == pytest.approx(7.344)
     assert s.bar_rows == 56 and s.image.shape == (712, 1024)
     assert tifffile.imread(REAL / "masks" / f"{path.stem}_m.tif")[712:].max() == 0
+
+
+def zeiss(path, nm=7.344, compression=None):
+    """Rewrite a TIFF with a Zeiss CZ_SEM pixel size (and, optionally, compressed)."""
+    text = f"\r\nAP_IMAGE_PIXEL_SIZE\r\nImage Pixel Size = {nm} nm\r\n".encode()
+    tifffile.imwrite(path, tifffile.imread(path), compression=compression, extratags=[(34118, "s", 0, text, True)])
+
+
+def test_masks_without_the_bar_rows_load(real_like):
+    """A published TSEM set: masks 712 rows for 768-row images (the bar left out)."""
+    for name in ("a", "b"):
+        path = real_like / "masks" / f"{name}_m.tif"
+        tifffile.imwrite(path, tifffile.imread(path)[:80], compression="lzw")
+    for bar_rows in (None, 16):
+        samples = load_annotated(real_like, bar_rows=bar_rows, pixel_size_nm=7.344)
+        assert all(s.bar_rows == 16 and s.instances.shape == (80, 128) and s.instances.max() == 3 for s in samples)
+    path = real_like / "masks" / "a_m.tif"
+    tifffile.imwrite(path, tifffile.imread(path)[:70])
+    with pytest.raises(DganError, match=r"a_m\.tif: mask shape \(70, 128\) fits neither its image .*a\.tif"):
+        load_annotated(real_like, pixel_size_nm=7.344)
+
+
+def test_lzw_micrographs_and_metadata_precedence(real_like):
+    for name in ("a", "b"):
+        zeiss(real_like / "images" / f"{name}.tif", compression="lzw")
+    assert [s.pixel_size_nm for s in load_annotated(real_like)] == [7.344, 7.344]
+    notes = []
+    samples = load_annotated(real_like, pixel_size_nm=5.0, log=notes.append)
+    assert [s.pixel_size_nm for s in samples] == [5.0, 5.0] and len(notes) == 1
+    assert "--pixel-size-nm 5 overrides the metadata's 7.344 nm/px" in notes[0]
+    assert [s.pixel_size_nm for s in load_images(real_like / "images", pixel_size_nm=5.0, log=notes.append)] == [5, 5]
+    assert len(notes) == 2
+
+
+def test_eval_cli_pixel_size_precedence(real_like, tmp_path):
+    """The note shows the flag overriding the test set's metadata; without metadata and
+    without the flag, one line names the file and the flag. Both end before training."""
+    from .test_train import dgan
+
+    proc = dgan("eval", "--train", real_like, "--test", real_like, "--out", tmp_path / "e")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "a.tif: no pixel size in its metadata" in proc.stderr and "give --pixel-size-nm NM" in proc.stderr
+    for name in ("a", "b"):
+        zeiss(real_like / "images" / f"{name}.tif")
+    proc = dgan("eval", "--train", real_like, "--test", tmp_path / "nowhere", "--pixel-size-nm", 5,
+                "--out", tmp_path / "e")
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2 and len(lines) == 2, proc.stderr
+    assert "--pixel-size-nm 5 overrides the metadata's 7.344 nm/px" in lines[0] and "a.tif;" in lines[0]
+    assert "not an annotated data set" in lines[1]

@@ -25,7 +25,7 @@ def folders(tmp_path):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["--real", "{t}/empty"], "empty: no TIFF/PNG/JPEG images found"),
+    (["--real", "{t}/empty"], "empty: no micrographs"),
     (["--real", "{t}/small", "--pixel-size-nm", "7.344"], "tiny.png: 40x40 px"),
     (["--real", "{t}/small", "--fix", "noise.nope"], "--fix noise.nope: unknown parameter"),
     (["--real", "{t}/small", "--loss", "wgan"], "choose lsgan or hinge"),
@@ -65,3 +65,28 @@ def test_tiny_bridge_fit_draws_layouts_like_the_real_patches(tmp_path):
     assert len(layouts) == 2
     sizes = [sum(1 for s in load_description(p)["shapes"].values() if s["cls"] == 1) for p in layouts]
     assert sizes[0] < sizes[1]  # the sparse and the dense half of the real patches
+
+
+def test_fit_pixel_size_flag_overrides_metadata(tmp_path):
+    """The size in the error shows which pixel size was used: 300 px at 10 nm/px (FEI
+    metadata) is 408 px at the preset's 7.344 nm/px; with --pixel-size-nm 2 it is 82 px."""
+    import tifffile
+
+    real = tmp_path / "real"
+    real.mkdir()
+    img = np.random.default_rng(0).integers(0, 255, (300, 300)).astype(np.uint8)
+    tifffile.imwrite(real / "fei.tif", img, extratags=[(34682, "s", 0, "[Scan]\r\nPixelWidth=1e-008\r\n", True)])
+    base = ["fit", "--real", str(real), "--out", str(tmp_path / "run"), "--patch", "512",
+            "--set", "image.width_px=512", "--set", "image.height_px=512"]
+    proc = run(*base)
+    assert proc.returncode == 2 and "fei.tif: 408x408 px at 7.344 nm/px" in proc.stderr, proc.stderr
+    assert "note:" not in proc.stderr
+    proc = run(*base, "--pixel-size-nm", "2")
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 2, proc.stderr
+    assert "--pixel-size-nm 2 overrides the metadata's 10 nm/px" in lines[0] and "fei.tif: 82x82 px" in lines[1]
+    (real / "fei.tif").unlink()
+    cv2.imwrite(str(real / "plain.png"), img)
+    proc = run(*base, "--bar-rows", "0")
+    assert proc.returncode == 2 and "plain.png: no pixel size in its metadata" in proc.stderr
+    assert "give --pixel-size-nm NM" in proc.stderr

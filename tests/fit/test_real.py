@@ -4,8 +4,16 @@ import pytest
 import tifffile
 
 from dgan_blender.errors import DganError
-from dgan_blender.fit.real import (info_bar_rows, list_images, load_real, metadata_pixel_size_nm,
-                                   otsu_threshold, patches_with_particles, read_grey)
+from dgan_blender.fit.real import load_real, otsu_threshold, patches_with_particles
+from dgan_blender.micrograph import info_bar_rows, list_micrographs, read_micrograph
+
+
+def read_grey(path):
+    return read_micrograph(path, bar_rows=0).grey
+
+
+def metadata_pixel_size_nm(path):
+    return read_micrograph(path).metadata_pixel_size_nm
 
 
 def test_bit_depths_and_rgb_read_as_the_same_grey(tmp_path, make_micrograph):
@@ -47,8 +55,8 @@ def test_fei_pixel_size_and_resampling(tmp_path, make_micrograph):
 
 
 def test_errors_name_the_file(tmp_path):
-    with pytest.raises(DganError, match="no TIFF/PNG/JPEG"):
-        list_images(tmp_path)
+    with pytest.raises(DganError, match="no micrographs"):
+        list_micrographs(tmp_path)
     (tmp_path / "broken.tif").write_bytes(b"not a tiff at all")
     with pytest.raises(DganError, match="broken.tif"):
         load_real(tmp_path, 5.0, 5.0)
@@ -58,8 +66,8 @@ def test_errors_name_the_file(tmp_path):
         load_real(tmp_path, 5.0, 5.0)
     with pytest.raises(DganError, match="small.png.*pixel size"):
         load_real(tmp_path, 5.0, min_size_px=64)
-    with pytest.raises(DganError, match="no TIFF"):
-        list_images(str(tmp_path / "*.tif"))
+    with pytest.raises(DganError, match="no micrographs"):
+        list_micrographs(str(tmp_path / "*.tif"))
 
 
 def test_patches_contain_particles_and_are_augmented(make_micrograph):
@@ -74,10 +82,36 @@ def test_patches_contain_particles_and_are_augmented(make_micrograph):
 
 
 def test_zeiss_metadata_and_bar_on_real_data(real_dir):
-    files = list_images(real_dir)[:2]
+    files = list_micrographs(real_dir)[:2]
     assert metadata_pixel_size_nm(files[0]) == pytest.approx(7.344)
     bar = info_bar_rows(read_grey(files[0]))
     assert 40 <= bar <= 70
     ims = load_real(str(real_dir / "19082[5]*.tif"), target_nm=7.344, min_size_px=256)
     assert ims and all(im.image.shape == (768 - bar, 1024) for im in ims)
     assert all(im.image[-5:].mean() > 0.05 for im in ims)  # no black bar left at the bottom
+
+
+def test_lzw_tiff_loads_for_the_fit(tmp_path, make_micrograph):
+    """LZW is the default of several instruments and of ImageJ exports."""
+    img = make_micrograph(bar=30)
+    tifffile.imwrite(tmp_path / "lzw.tif", np.rint(img * 65535).astype(np.uint16), compression="lzw", predictor=True)
+    (im,) = load_real(tmp_path, target_nm=5.0, pixel_size_nm=5.0, min_size_px=64)
+    assert im.image.shape == (170, 240) and np.abs(im.image - img[:170]).max() < 1e-4
+
+
+@pytest.mark.parametrize("unit", ["\\u00B5m", "\\u03BCm", "um", "micron"])
+def test_greek_and_latin_micro_signs_give_the_same_pixel_size(tmp_path, make_micrograph, unit):
+    """The fit path used to read a Greek-mu 'μm' as nm: a pixel size 1000x off."""
+    tifffile.imwrite(tmp_path / "ij.tif", np.rint(make_micrograph() * 255).astype(np.uint8), imagej=True,
+                     resolution=(1 / 0.01, 1 / 0.01), metadata={"unit": unit})
+    (im,) = load_real(tmp_path, target_nm=5.0, min_size_px=64)
+    assert im.pixel_size_nm == pytest.approx(10.0, rel=1e-4) and im.image.shape == (400, 480)
+
+
+def test_given_pixel_size_overrides_the_metadata_with_one_note(tmp_path, make_micrograph):
+    img = np.rint(make_micrograph() * 255).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "fei.tif", img, extratags=[(34682, "s", 0, "[Scan]\r\nPixelWidth=1e-008\r\n", True)])
+    notes = []
+    (im,) = load_real(tmp_path, target_nm=5.0, pixel_size_nm=5.0, min_size_px=64, log=notes.append)
+    assert im.pixel_size_nm == 5.0 and im.image.shape == (200, 240)  # not resampled: 5 nm/px as given
+    assert len(notes) == 1 and "--pixel-size-nm 5 overrides the metadata's 10 nm/px" in notes[0]
