@@ -21,8 +21,10 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:  # a full disk or Ctrl-C: no half-written file stays behind
+    except BaseException as exc:  # a full disk or Ctrl-C: no half-written file stays behind
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
         raise
 
 
