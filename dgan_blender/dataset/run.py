@@ -201,7 +201,7 @@ def _render(job: RenderJob, store: DatasetStore, progress) -> dict:
     elif tasks:
         rendered = _run_dask(job, tasks, cfg_data, params, store, progress)
     seconds = time.perf_counter() - t0
-    final = store.repair_manifest(job.count)
+    final = store.repair_manifest(job.count, below=job.count)  # a shrunk --count: listed as asked
     complete = [i for i in range(job.count) if i in final]
     coco = store.write_coco(complete, f"dgan-blender {job.cfg.name} seed {job.seed}")
     if complete:

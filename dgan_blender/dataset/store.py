@@ -226,12 +226,14 @@ class DatasetStore:
                     continue  # a line cut by a kill
         return entries
 
-    def repair_manifest(self, count: int) -> dict[int, dict]:
+    def repair_manifest(self, count: int, below: int | None = None) -> dict[int, dict]:
         """Keep one line per complete sample; add lines for complete samples whose line
-        was lost; rewrite atomically."""
+        was lost; rewrite atomically. ``below``: list only indices under it (the files
+        of a larger earlier --count stay, unlisted, for a later run to pick up)."""
         entries = self.read_manifest()
         fixed = {}
-        for i in range(max([count, *entries.keys()], default=count) + 1):
+        end = max([count, *entries.keys()], default=count) + 1
+        for i in range(end if below is None else min(end, below)):
             entry = entries.get(i)
             if entry is not None and self._entry_matches(i, entry):
                 fixed[i] = entry

@@ -147,10 +147,12 @@ def validate_dataset(root: Path, count: int | None = None) -> dict:
             "stopped or failed); rerun 'dgan render' with the same arguments to finish it")
     problems: list[str] = []
     indices = _read_manifest(store, problems)
-    if count is not None and indices != list(range(count)):
+    if count is not None and not set(range(count)) <= set(indices):
         have = len(set(indices) & set(range(count)))
         raise IncompleteDataset(f"{store.manifest}: {_made_by(record)}{have} of {count} samples; "
                                 "rerun 'dgan render' with the same arguments to finish it")
+    if count is not None and len(indices) > count:
+        problems.append(f"{store.manifest}: lists {len(indices)} samples, not the {count} of --count")
     coco = _read_coco(coco_path, problems)
     n_instances = sum(_check_sample(store, i, coco, problems) for i in indices)
     if problems:
