@@ -248,3 +248,23 @@ def test_cli_os_error_is_one_line(tmp_path):
     r = _dgan("render", "--size", 32, "--count", 1, "--workers", 0, "--out", tmp_path)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.strip() == f"dgan: error: {tmp_path / 'images'}: File exists"
+
+
+def test_check_out_refuses_a_read_only_folder(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if os.geteuid() != 0:
+        ro.chmod(0o500)
+    elif subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro)],
+                        capture_output=True).returncode != 0:
+        pytest.skip("root, and no permission to mount a read-only file system")
+    try:
+        with pytest.raises(DganError, match=r"--out .*ro: not writable"):
+            check_out(ro)
+        with pytest.raises(DganError, match=r"--out .*sub: cannot create it \((Read-only|Permission)"):
+            check_out(ro / "sub")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", "-l", str(ro)])
+        else:
+            ro.chmod(0o700)
