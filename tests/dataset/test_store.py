@@ -64,7 +64,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from dgan_blender.config import load_config
