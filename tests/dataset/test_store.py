@@ -1,14 +1,22 @@
 import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from dgan_blender.annotate import semantic_mask
-from dgan_blender.dataset.run import parse_shard
+from dgan_blender.config import load_config
+from dgan_blender.dataset.run import RenderJob, _claim, parse_shard
 from dgan_blender.dataset.sample import sample_seed
-from dgan_blender.dataset.store import DatasetStore
+from dgan_blender.dataset.store import DatasetStore, check_out
+from dgan_blender.dataset.validate import IncompleteDataset, InvalidDataset, validate_dataset
 from dgan_blender.errors import DganError
 
-import pytest
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write(store, i):
@@ -60,18 +68,6 @@ def test_parse_shard():
 
 
 # ---------------------------------------------------------------- sizes, checksums, repair
-import os
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
-from dgan_blender.config import load_config
-from dgan_blender.dataset.run import RenderJob, _claim
-from dgan_blender.dataset.store import check_out
-from dgan_blender.dataset.validate import IncompleteDataset, InvalidDataset, validate_dataset
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _dataset(tmp_path, n=3):
