@@ -15,15 +15,30 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:  # a full disk or Ctrl-C: no half-written file stays behind
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    _atomic_bytes(path, data)
 
 
 def write_png(path: Path, image: np.ndarray) -> None:
     """uint8 / uint16 greyscale, or uint8 RGB (channel order RGB), losslessly."""
+    _atomic_bytes(path, encode_png(image))
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """The PNG file's bytes, for a caller that also records their size and checksum."""
     image = np.asarray(image)
     if image.dtype not in (np.uint8, np.uint16):
         raise TypeError(f"write_png needs uint8 or uint16, got {image.dtype}")
@@ -31,8 +46,8 @@ def write_png(path: Path, image: np.ndarray) -> None:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     ok, buf = cv2.imencode(".png", image)
     if not ok:  # pragma: no cover
-        raise OSError(f"{path}: PNG encoding failed")
-    _atomic_bytes(path, buf.tobytes())
+        raise ValueError("PNG encoding failed")
+    return buf.tobytes()
 
 
 def read_png(path: Path) -> np.ndarray:

@@ -56,11 +56,16 @@ def read(folder: Path) -> dict | None:
     return record
 
 
-def difference(old: dict, new: dict) -> str | None:
-    """The first field whose value differs, as 'field: old -> new', or None."""
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            return f"{key}: {old.get(key)!r} -> {new.get(key)!r}"
+def difference(old: dict, new: dict, prefix: str = "") -> str | None:
+    """The first field whose value differs, as 'field: old -> new', or None. Fields are
+    taken in the new record's order (its readable settings before a whole config), and
+    a table is descended into, so the line names 'config.render.spp', not two dicts."""
+    for key in [*new, *(k for k in old if k not in new)]:
+        a, b = old.get(key), new.get(key)
+        if a != b:
+            if isinstance(a, dict) and isinstance(b, dict):
+                return difference(a, b, f"{prefix}{key}.")
+            return f"{prefix}{key}: {a!r} -> {b!r}"
     return None
 
 

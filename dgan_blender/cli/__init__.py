@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
@@ -33,10 +34,46 @@ app.command("fit", help=fit.__doc__)(fit.fit)
 app.command("realism", help=realism.__doc__)(realism.realism)
 
 
+_HINTS = {
+    errno.ENOSPC: "free space, then rerun the same command to continue",
+    errno.EDQUOT: "free space, then rerun the same command to continue",
+    errno.EFBIG: "the file size limit was reached; raise it, then rerun the same command",
+    errno.EROFS: "choose a folder you can write",
+    errno.EACCES: "choose a folder you can write",
+    errno.EPERM: "choose a folder you can write",
+}
+INTERRUPTED = 130
+
+
+def os_error_line(exc: OSError) -> str:
+    """An OS failure (full or read-only disk, a missing permission) as one line: the
+    path, the OS's reason and what to do. Work already written stays valid."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    what = exc.strerror or str(exc) or exc.__class__.__name__
+    hint = _HINTS.get(exc.errno)
+    return f"{where}{what}" + (f"; {hint}" if hint else "")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user errors become one line on stderr and exit code 2."""
+    """Entry point: user errors become one line on stderr and exit code 2; OS errors one
+    line and exit 1; Ctrl-C one line and exit 130 - never a traceback."""
     try:
         app(args=argv, standalone_mode=True)
     except DganError as exc:
         print(f"dgan: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        print(f"dgan: error: {os_error_line(exc)}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:  # outside the command (Typer turns one inside into exit 130)
+        sys.exit(_interrupted())
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:
+            _interrupted()
+        raise
+
+
+def _interrupted() -> int:
+    print("dgan: interrupted; finished work is kept - rerun the same command to continue",
+          file=sys.stderr)
+    return INTERRUPTED

@@ -47,9 +47,12 @@ def render(
     size: Annotated[Optional[int], typer.Option(min=1, help="Image width and height in px.")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field KEY=VALUE (repeatable).")] = None,
     unfitted: Annotated[bool, typer.Option("--unfitted", help="Ignore fitted values: the preset's own materials, no detector model.")] = False,
+    restart: Annotated[bool, typer.Option("--restart", help="Delete this data set's samples and files in --out (nothing else) and start over; needed to change its settings.")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Before resuming, read every existing sample and render again those whose checksums differ.")] = False,
 ) -> None:
     """Writes DATA/images, instances (uint16), semantic (0/1/2), particles JSON per sample,
-    DATA/annotations.json (COCO, RLE) and DATA/manifest.jsonl; prints a JSON summary."""
+    DATA/annotations.json (COCO, RLE), DATA/manifest.jsonl and DATA/run.json (the settings:
+    a rerun continues only the same settings); prints a JSON summary."""
     from ..errors import DganError
     from ..dataset.run import RenderJob, SamplesFailed, parse_shard, run
 
@@ -71,7 +74,7 @@ def render(
         workers = max(1, min(os.cpu_count() or 1, 4))
     job = RenderJob(cfg=cfg, count=count, out=out, seed=seed, engine=engine, workers=workers,
                     scheduler=scheduler, shard=parse_shard(shard), params=params,
-                    fitted=not unfitted)
+                    fitted=not unfitted, restart=restart, verify=verify)
     bar = _Bar()
     try:
         summary = run(job, progress=bar)

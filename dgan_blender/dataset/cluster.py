@@ -12,6 +12,10 @@ Dask's defaults serve many short tasks; for a render, two of them cost time:
   2-core machine comes straight out of the second worker (0.4 % each with the
   settings below).
 
+Ctrl-C in a terminal reaches every process of the job; the workers ignore it (set up by
+``dask_setup``, which Dask runs in each worker process as it starts, restarts included),
+so only the driver stops - with one line - and closes the cluster.
+
 An existing cluster (``--scheduler``) keeps its own configuration.
 """
 
@@ -25,7 +29,17 @@ RENDER_CLUSTER_CONFIG = {
     "distributed.admin.tick.interval": "500ms",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.worker.preload": ["dgan_blender.dataset.cluster"],
 }
+
+
+def dask_setup(worker) -> None:  # noqa: ARG001 - Dask's preload hook
+    """In a worker process: Ctrl-C is the driver's to handle (no worker tracebacks)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import SceneConfig, from_dict, to_dict
+from .. import provenance
 from ..errors import DganError
-from .store import DatasetStore
+from .store import DatasetStore, check_out
 
 FAILURES = "failures.jsonl"
 
@@ -57,6 +58,8 @@ class RenderJob:
     # to 4 samples at the end); a task costs ~5 ms of set-up against 0.3-3 s of render
     task_size: int = 1
     fitted: bool = True  # False: the preset's own (unfitted) values, no detector model
+    restart: bool = False  # delete the folder's samples first (other settings are refused)
+    verify: bool = False  # checksum existing samples before resuming; bad ones are redone
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
@@ -159,8 +162,65 @@ def _tasks(todo: list[int], size: int) -> list[list[int]]:
 def run(job: RenderJob, progress=None) -> dict:
     """Render what is missing of samples 0..count-1 (this shard's share) and write the
     manifest and COCO file. Returns a summary; raises :class:`SamplesFailed` (after
-    writing everything else) when some samples could not be made."""
-    store = DatasetStore(job.out)
+    writing everything else) when some samples could not be made.
+
+    The folder is claimed first: one job at a time (a lock), and only a job of the same
+    settings continues it (``run.json``); ``job.restart`` deletes its samples first,
+    ``job.verify`` checksums the existing samples and renders bad ones again."""
+    store = DatasetStore(check_out(job.out))
+    with store.lock():
+        repaired = _claim(job, store)
+        summary = _render(job, store, progress)
+    return {**summary, "repaired": repaired} if job.verify else summary
+
+
+def run_record(job: RenderJob) -> dict:
+    """What decides a data set's content; --count, --shard and --workers do not (a
+    resumed or extended job is the same data set)."""
+    return provenance.describe(
+        preset=job.cfg.name, seed=job.seed,
+        size=[job.cfg.image.width_px, job.cfg.image.height_px], spp=job.cfg.render.spp,
+        engine=job.engine,
+        look={"fitted": job.fitted,
+              "params_digest": provenance.file_digest(job.params) if job.fitted else None},
+        config=to_dict(job.cfg))
+
+
+def _claim(job: RenderJob, store: DatasetStore) -> int:
+    if job.restart:
+        store.clear()
+    store.prepare()
+    record = run_record(job)
+    if provenance.read(store.root) is None:
+        _refuse_foreign_samples(store, record)
+    provenance.claim(store.root, record, "data set", "--restart")
+    if not job.verify:
+        return 0
+    bad = store.verify(sorted(store.repair_manifest(job.count)))
+    for index, line in bad:
+        print(f"dgan: {line}; rendering it again", file=sys.stderr)
+        store.invalidate(index)
+    return len({index for index, _ in bad})
+
+
+def _refuse_foreign_samples(store: DatasetStore, record: dict) -> None:
+    """A folder of samples written before run.json existed: its first sample tells the
+    seed, preset and engine that made it."""
+    first = next(iter(sorted((store.root / "particles").glob("*.json"))), None)
+    if first is None:
+        return
+    try:
+        rec = json.loads(first.read_bytes())
+    except (OSError, ValueError):
+        return
+    for key in ("preset", "seed", "engine"):
+        if key in rec and rec[key] != record[key]:
+            raise DganError(f"{store.root}: this data set was made with other settings "
+                            f"({key}: {rec[key]!r} -> {record[key]!r}); choose another folder, "
+                            "or pass --restart to start it over")
+
+
+def _render(job: RenderJob, store: DatasetStore, progress) -> dict:
     store.prepare()
     done = store.repair_manifest(job.count)
     i_shard, n_shard = job.shard
@@ -188,7 +248,7 @@ def run(job: RenderJob, progress=None) -> dict:
     elif tasks:
         rendered, failures = _run_dask(job, tasks, cfg_data, params, store, progress)
     seconds = time.perf_counter() - t0
-    final = store.repair_manifest(job.count)
+    final = store.repair_manifest(job.count, below=job.count)  # a shrunk --count: listed as asked
     complete = [i for i in range(job.count) if i in final]
     coco = store.write_coco(complete, f"dgan-blender {job.cfg.name} seed {job.seed}")
     if complete:
