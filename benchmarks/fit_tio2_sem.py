@@ -69,7 +69,7 @@ def _images(fit: Fit, gen, weights: dict, n: int, seed: int) -> np.ndarray:
     the layout features it remembers stay ``gen``'s own), then ``gen`` as it was."""
     import torch
 
-    from dgan_blender.fit.generator import step_seed
+    from dgan_blender.seeds import step_seed
 
     live = {k: v.clone() for k, v in gen.state_dict().items()}
     gen.load_state_dict({**live, **{k: v for k, v in weights.items() if k != "params.features_seen"}})

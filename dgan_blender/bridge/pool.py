@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from ..config import SceneConfig
-from ..dataset.sample import sample_seed
 
 
 def save_description(desc: dict, path: Path) -> None:
@@ -41,19 +40,22 @@ def load_description(path: Path) -> dict:
     return header
 
 
-def build_description(cfg: SceneConfig, seed: int, coverage: float | None = None) -> dict:
-    """Layout -> Blender scene -> exported description (the Blender round trip).
-    ``coverage``: the fraction of the image its particles should cover."""
+def build_description(cfg: SceneConfig, seed: int, index: int, coverage: float | None = None) -> dict:
+    """Layout ``index`` of a pool seeded ``seed`` -> Blender scene -> exported description
+    (the Blender round trip); a draw that cannot be packed is drawn again, as a data
+    set's sample is. ``coverage``: the fraction of the image its particles should cover."""
     from ..blender.builder import build_scene
     from ..geometry import generate_layout
     from ..geometry.footprint import layout_with_coverage
+    from ..geometry.redraw import first_that_packs
     from .export import describe
 
-    if coverage is None:
-        layout = generate_layout(cfg, np.random.default_rng(seed), seed)
-    else:
-        layout = layout_with_coverage(cfg, seed, coverage)
-    return describe(build_scene(layout))
+    def make(s: int):
+        if coverage is None:
+            return generate_layout(cfg, np.random.default_rng(s), s)
+        return layout_with_coverage(cfg, s, coverage)
+
+    return describe(build_scene(first_that_packs(make, seed, index)[0]))
 
 
 class LayoutPool:
@@ -78,7 +80,7 @@ class LayoutPool:
         for i in range(size):
             if not self.path(i).exists():
                 cov = None if self.coverages is None else self.coverages[i]
-                save_description(build_description(cfg, sample_seed(seed, i), cov), self.path(i))
+                save_description(build_description(cfg, seed, i, cov), self.path(i))
             if progress:
                 progress(i + 1, size)
 

@@ -13,7 +13,7 @@ import copy
 from ..config import SceneConfig
 from ..errors import ConfigError
 from ..geometry import PackingError, check_particle_limit, generate_layout
-from .sample import sample_seed
+from ..seeds import sample_seed
 
 PROBES = 3
 HALVINGS = 8

@@ -21,39 +21,19 @@ import numpy as np
 from .. import annotate
 from ..config import SceneConfig
 from ..io import to_uint8
+from ..seeds import LOOK, MAX_LAYOUT_ATTEMPTS, layout_seed, sample_seed
 
-
-def sample_seed(seed: int, index: int) -> int:
-    """31 bits, so Blender can store it as an integer property."""
-    state = np.random.SeedSequence([int(seed), int(index)]).generate_state(1, dtype=np.uint32)[0]
-    return int(state) & 0x7FFFFFFF
-
-
-# sio2-him draws failed to pack 20 in 600 (issue 14); eight failures in a row: ~1e-12
-MAX_LAYOUT_ATTEMPTS = 8
-
-
-def layout_seed(seed: int, index: int, attempt: int = 0) -> int:
-    """31 bits like :func:`sample_seed`, which attempt 0 is."""
-    if attempt == 0:
-        return sample_seed(seed, index)
-    ss = np.random.SeedSequence([int(seed), int(index), int(attempt)])
-    return int(ss.generate_state(1, dtype=np.uint32)[0]) & 0x7FFFFFFF
+__all__ = ["MAX_LAYOUT_ATTEMPTS", "layout_seed", "render_sample", "sample_layout", "sample_seed"]
 
 
 def sample_layout(cfg: SceneConfig, seed: int, index: int, attempts: int = MAX_LAYOUT_ATTEMPTS):
     """(layout, attempt): the first of up to ``attempts`` draws that packs. Raises the
     last draw's :class:`~dgan_blender.geometry.PackingError`, prefixed with the sample,
     when none does; other errors are not retried (a redraw would not change them)."""
-    from ..geometry import PackingError, generate_layout
+    from ..geometry import generate_layout
+    from ..geometry.redraw import first_that_packs
 
-    for attempt in range(attempts):
-        s = layout_seed(seed, index, attempt)
-        try:
-            return generate_layout(cfg, np.random.default_rng(s), s), attempt
-        except PackingError as exc:
-            last = exc
-    raise PackingError(f"sample {index}: none of {attempts} layout draws packs; last: {last}", last.what, last.n)
+    return first_that_packs(lambda s: generate_layout(cfg, np.random.default_rng(s), s), seed, index, attempts)
 
 
 def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles",
@@ -65,7 +45,7 @@ def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles
     s = sample_seed(seed, index)
     # separate streams: the layout depends on (seed, index) alone, so a fitted and an
     # unfitted data set of one seed hold the same scenes and differ only in appearance
-    rng = np.random.default_rng([s, 1])
+    rng = np.random.default_rng([s, LOOK])
     values = look.draw(rng) if look is not None else {}
     cfg_i = look.apply_to_config(cfg, values) if look is not None else cfg
     layout, attempt = sample_layout(cfg_i, seed, index)

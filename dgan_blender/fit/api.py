@@ -17,6 +17,7 @@ import numpy as np
 from .. import provenance
 from ..config import SceneConfig, to_dict
 from ..errors import DganError
+from ..seeds import FIT_HOLDOUT, stream
 from .real import load_real
 from .trainer import Fit, FitOptions
 
@@ -25,7 +26,7 @@ def split_images(images: list, holdout: float, seed: int) -> tuple[list, list]:
     """A seeded split by image: held-out images are never trained on."""
     if holdout <= 0 or len(images) < 2:
         return images, []
-    order = np.random.default_rng([seed, 2]).permutation(len(images))
+    order = stream(seed, FIT_HOLDOUT).permutation(len(images))
     n_out = min(len(images) - 1, max(1, int(round(holdout * len(images)))))
     out = set(order[:n_out].tolist())
     return [im for i, im in enumerate(images) if i not in out], [im for i, im in enumerate(images) if i in out]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..seeds import FIT_CONTENT, stream
 from .real import bright_particles, otsu_threshold, patches_with_particles
 
 
@@ -24,7 +25,7 @@ def real_coverages(images: list[np.ndarray], patch: int, count: int, seed: int) 
     """Otsu foreground fraction of ``count`` patches drawn as the fit draws its real
     patches (sorted ascending)."""
     thr = otsu_threshold(images)
-    patches = patches_with_particles(images, patch, count, np.random.default_rng([int(seed), 7]))
+    patches = patches_with_particles(images, patch, count, stream(seed, FIT_CONTENT))
     side = patches > thr if bright_particles(images, thr) else patches <= thr
     return np.sort(side.mean(axis=(1, 2)))
 

@@ -47,11 +47,6 @@ class Generator(Protocol):
     def named_values(self) -> dict[str, dict[str, float]]: ...
 
 
-def step_seed(seed: int, step: int, stream: int = 0) -> int:
-    """A 31-bit seed per (run seed, step, stream): independent streams, seed 0 valid."""
-    return int(np.random.SeedSequence([int(seed), int(step), int(stream)]).generate_state(1)[0] >> 1)
-
-
 class ParamModel(nn.Module):
     """``specs``: name -> object with ``default``, ``low``, ``high`` (e.g. bridge ParamSpec).
     Names in ``fixed`` keep their ``init`` value (else the default) and are not learned."""

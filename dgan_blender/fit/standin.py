@@ -12,6 +12,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from ..seeds import STANDIN_LAYOUTS, stream
+
 from ..bridge import noise as noise_model
 from ..bridge.params import ParamSpec
 from .generator import ParamModel
@@ -26,7 +28,7 @@ SPECS = {
 
 def disc_layouts(n: int, size: int, seed: int) -> list[np.ndarray]:
     """``n`` layouts, each (K, 3): centre x, y and radius in px; K and radii vary."""
-    rng = np.random.default_rng([seed, 11])
+    rng = stream(seed, STANDIN_LAYOUTS)
     out = []
     for _ in range(n):
         k = int(rng.integers(2, 7))

@@ -22,11 +22,11 @@ import torch
 from ..errors import DganError
 from ..realism import realism
 from .discriminator import PatchGAN, d_loss, diff_augment, g_loss
-from .generator import Generator, step_seed
+from ..seeds import FIT_EVAL, FIT_PATCHES, FIT_SELECT, FIT_TORCH, FIT_TRAIN_STEP, step_seed, stream
+from .generator import Generator
 from .real import patches_with_particles
 from .report import write_params, write_progress, write_samples
 
-EVAL_STREAM, TRAIN_STREAM = 1, 0
 
 
 @dataclass
@@ -83,16 +83,16 @@ class Fit:
             self.D = PatchGAN(opts.d_channels, spectral=opts.spectral)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=opts.lr_g, betas=opts.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=opts.lr_d, betas=opts.betas)
-        self.rng = np.random.default_rng([opts.seed, 3])
-        self.tgen = torch.Generator().manual_seed(step_seed(opts.seed, 0, 4))
+        self.rng = stream(opts.seed, FIT_PATCHES)
+        self.tgen = torch.Generator().manual_seed(step_seed(opts.seed, 0, FIT_TORCH))
         self.ema = {k: v.detach().clone() for k, v in self.G.state_dict().items() if v.is_floating_point()}
         self.step = 0
         self.history: list[dict] = []
         self.trajectories: list[dict] = []
-        eval_rng = np.random.default_rng([opts.seed, 1])
+        eval_rng = stream(opts.seed, FIT_EVAL)
         self.eval_real = patches_with_particles(self.heldout, opts.patch, opts.eval_images, eval_rng)
         self.select_real = patches_with_particles(self.train, opts.patch, opts.eval_images,
-                                                  np.random.default_rng([opts.seed, 5]))
+                                                  stream(opts.seed, FIT_SELECT))
         self.best: dict | None = None  # the selected evaluation and its averaged weights
 
     def crop(self, x: torch.Tensor) -> torch.Tensor:
@@ -108,7 +108,7 @@ class Fit:
     # ----------------------------------------------------------------- one step
     def train_step(self) -> dict:
         o = self.opts
-        fake, _ = self.G(o.batch, step_seed(o.seed, self.step, TRAIN_STREAM))
+        fake, _ = self.G(o.batch, step_seed(o.seed, self.step, FIT_TRAIN_STEP))
         fake = self.crop(fake)
         real = torch.from_numpy(patches_with_particles(self.train, o.patch, o.batch, self.rng))[:, None]
         self.opt_d.zero_grad()
@@ -154,7 +154,7 @@ class Fit:
     @torch.no_grad()
     def synthetic_eval_set(self) -> np.ndarray:
         """Same layouts, seeds and noise draws every time: evaluations differ only by parameters."""
-        fake, _ = self.G(self.opts.eval_images, step_seed(self.opts.seed, 0, EVAL_STREAM))
+        fake, _ = self.G(self.opts.eval_images, step_seed(self.opts.seed, 0, FIT_EVAL))
         return self.crop(fake)[:, 0].numpy()
 
     def evaluate(self, seconds: float) -> dict:

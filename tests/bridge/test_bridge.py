@@ -198,3 +198,22 @@ def test_new_layout_and_values_reuse_compiled_kernels(variant, tiny_tio2):
             jit = [h for h in dr.kernel_history() if h["type"] == dr.KernelType.JIT]
     assert jit and all(h["cache_hit"] and not h["cache_disk"] for h in jit), \
         [(h["cache_hit"], h["cache_disk"]) for h in jit]
+
+
+@pytest.mark.slow
+def test_layout_pool_redraws_a_layout_that_cannot_be_packed():
+    """The fit's pool follows the data set's redraw rule: sio2-him seed 0 index 55's
+    first draw does not pack (tests/dataset/test_sample.py), the pool builds its second."""
+    from dgan_blender.bridge.pool import build_description
+    from dgan_blender.config import load_config
+    from dgan_blender.geometry import PackingError, generate_layout
+    from dgan_blender.seeds import layout_seed
+
+    cfg = load_config("sio2-him")
+    s0 = layout_seed(0, 55, 0)
+    with pytest.raises(PackingError):
+        generate_layout(cfg, np.random.default_rng(s0), s0)
+    desc = build_description(cfg, 0, 55)
+    s1 = layout_seed(0, 55, 1)
+    n = len(generate_layout(cfg, np.random.default_rng(s1), s1).particles)
+    assert sum(1 for s in desc["shapes"].values() if s["pass_index"] > 0) == n

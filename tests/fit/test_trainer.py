@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from dgan_blender.errors import DganError
-from dgan_blender.fit.generator import MIN_SPREAD, ParamModel, step_seed
+from dgan_blender.fit.generator import MIN_SPREAD, ParamModel
+from dgan_blender.seeds import step_seed
 from dgan_blender.fit.standin import SPECS, DiscGenerator, standin_real_set
 from dgan_blender.fit.trainer import Fit, FitOptions
 
