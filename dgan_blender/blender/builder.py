@@ -99,7 +99,7 @@ def shadow_distance_nm(cfg: SceneConfig, m: MaterialConfig) -> float:
     return float(m.sem_shadow_nm) or typical_size(cfg.particles.diameter)
 
 
-def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> None:
+def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float, gain: float = 1.0) -> None:
     """Secondary-electron look: emission = gain * (base + edge * (1 - |cos theta|) ** exponent)
     * (1 - shadow * (1 - AO)). Layer Weight's *Facing* output is exactly 1 - |N . I| at
     blend 0.5 and AO is the cosine-weighted visibility within ``shadow_nm``, so the same
@@ -144,15 +144,15 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> 
     emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
     nt.links.new(chain[-1], emit.inputs["Strength"])
     nt.links.new(emit.outputs[0], out.inputs["Surface"])
-    _refill_sem(mat, m, shadow_nm)  # the values: one place sets them, for new and kept chains
+    _refill_sem(mat, m, shadow_nm, gain)  # the values: one place sets them, for new and kept chains
 
 
-def _refill_sem(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float) -> bool:
+def _refill_sem(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float, gain: float = 1.0) -> bool:
     """Every value of an existing SEM chain set as :func:`_sem_nodes` sets them; False
     where a node is missing (edited by hand: build it again)."""
     nodes = mat.node_tree.nodes if mat.node_tree else {}
     values = {"sem_exponent": m.sem_exponent, "sem_edge": m.sem_edge, "sem_base": m.sem_base,
-              "sem_gain": 1.0, "sem_shadow": m.sem_shadow}
+              "sem_gain": gain, "sem_shadow": m.sem_shadow}
     if not all(n in nodes for n in (*values, "sem_shadow_ao")):
         return False
     for name, value in values.items():
@@ -181,7 +181,7 @@ def _principled_nodes(mat: bpy.types.Material, m: MaterialConfig) -> None:
     nt.links.new(bsdf.outputs[0], out.inputs["Surface"])
 
 
-def _transmission_nodes(mat: bpy.types.Material, m: MaterialConfig, ground: bool) -> None:
+def _transmission_nodes(mat: bpy.types.Material, m: MaterialConfig, ground: bool, gain: float = 1.0) -> None:
     """Transmission look. A particle lets the beam through its surface (Transparent
     BSDF) and absorbs it inside (Volume Absorption, density = tr_attenuation_per_nm per
     Blender unit = per nm), so what reaches the ground is exp(-mu x path length) summed
@@ -211,16 +211,16 @@ def _transmission_nodes(mat: bpy.types.Material, m: MaterialConfig, ground: bool
         absorb.inputs["Color"].default_value = (0.0, 0.0, 0.0, 1.0)  # absorbs every channel alike
         nt.links.new(clear.outputs[0], out.inputs["Surface"])
         nt.links.new(absorb.outputs[0], out.inputs["Volume"])
-    _refill_transmission(mat, m, ground)
+    _refill_transmission(mat, m, ground, gain)
 
 
-def _refill_transmission(mat: bpy.types.Material, m: MaterialConfig, ground: bool) -> bool:
+def _refill_transmission(mat: bpy.types.Material, m: MaterialConfig, ground: bool, gain: float = 1.0) -> bool:
     nodes = mat.node_tree.nodes if mat.node_tree else {}
     if ground:
         if not all(n in nodes for n in ("tr_level", "sem_gain")):
             return False
         nodes["tr_level"].inputs[1].default_value = m.tr_level
-        nodes["sem_gain"].inputs[1].default_value = 1.0
+        nodes["sem_gain"].inputs[1].default_value = gain
         return True
     if "tr_attenuation_per_nm" not in nodes:
         return False
@@ -229,15 +229,15 @@ def _refill_transmission(mat: bpy.types.Material, m: MaterialConfig, ground: boo
 
 
 def make_material(name: str, m: MaterialConfig, shadow_nm: float = 100.0,
-                  mode: str = "se", ground: bool = False) -> bpy.types.Material:
+                  mode: str = "se", ground: bool = False, gain: float = 1.0) -> bpy.types.Material:
     """A material for ``m`` in imaging ``mode`` (``ground``: the substrate's). An unused
     one of that name (kept by :func:`reset_scene`) is refilled, or its nodes built again
     where its shading differs or a node is missing, so it keeps its name (write-back
-    finds materials by name)."""
+    finds materials by name). ``gain``: the signal gain (the fitted ``light.gain``)."""
     shading = ("transmission_ground" if ground else "transmission") if mode == "transmission" else m.shading
-    refill = {"sem": lambda: _refill_sem(mat, m, shadow_nm), "principled": lambda: _refill_principled(mat, m),
-              "transmission": lambda: _refill_transmission(mat, m, False),
-              "transmission_ground": lambda: _refill_transmission(mat, m, True)}
+    refill = {"sem": lambda: _refill_sem(mat, m, shadow_nm, gain), "principled": lambda: _refill_principled(mat, m),
+              "transmission": lambda: _refill_transmission(mat, m, False, gain),
+              "transmission_ground": lambda: _refill_transmission(mat, m, True, gain)}
     mat = bpy.data.materials.get(name)
     if mat is None or mat.users:
         mat = bpy.data.materials.new(name)
@@ -245,9 +245,9 @@ def make_material(name: str, m: MaterialConfig, shadow_nm: float = 100.0,
         return mat
     enable_nodes(mat)
     if shading == "sem":
-        _sem_nodes(mat, m, shadow_nm)
+        _sem_nodes(mat, m, shadow_nm, gain)
     elif shading.startswith("transmission"):
-        _transmission_nodes(mat, m, ground)
+        _transmission_nodes(mat, m, ground, gain)
     else:
         _principled_nodes(mat, m)
     mat["dgan_shading"] = shading
@@ -297,9 +297,10 @@ def _camera(scene: bpy.types.Scene, cfg: SceneConfig, top_nm: float) -> bpy.type
     return cam
 
 
-def _light(scene: bpy.types.Scene, cfg: SceneConfig, i: int, light: LightConfig) -> bpy.types.Object:
+def _light(scene: bpy.types.Scene, cfg: SceneConfig, i: int, light: LightConfig,
+           gain: float = 1.0) -> bpy.types.Object:
     data = bpy.data.lights.new(f"dgan_light_{i}", type=light.kind.upper())
-    data.energy = light.strength
+    data.energy = light.strength * gain
     w_nm, h_nm = cfg.field_nm
     el, az = math.radians(light.elevation_deg), math.radians(light.azimuth_deg)
     direction = np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
@@ -308,7 +309,7 @@ def _light(scene: bpy.types.Scene, cfg: SceneConfig, i: int, light: LightConfig)
         data.size = light.size_nm
     elif light.kind == "point":
         data.shadow_soft_size = light.size_nm
-        data.energy = light.strength * dist**2  # W at the field's distance, in nm^2 units
+        data.energy = light.strength * gain * dist**2  # W at the field's distance, in nm^2 units
     obj = bpy.data.objects.new(f"dgan_light_{i}", data)
     obj.location = tuple(np.array([0.5 * w_nm, 0.5 * h_nm, 0.0]) + dist * direction)
     # point the light's -Z axis at the field centre
@@ -351,9 +352,11 @@ def configure_render(scene: bpy.types.Scene, cfg: SceneConfig, seed: int) -> Non
     scene.render.image_settings.color_mode = "RGB"
 
 
-def build_scene(layout: Layout) -> bpy.types.Scene:
+def build_scene(layout: Layout, gain: float = 1.0) -> bpy.types.Scene:
     """A fresh Blender scene for ``layout``; the config and seed travel with it as
-    custom properties so a saved .blend says how it was made."""
+    custom properties so a saved .blend says how it was made. ``gain`` (the fitted
+    ``light.gain``) scales the signal: the SEM and transmission chains' gain node, the
+    Principled path's lights."""
     import json
 
     from ..config import to_dict
@@ -376,7 +379,7 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
     scene.collection.children.link(coll)
     mode = cfg.imaging.mode
     mat_p = make_material("dgan_particle", cfg.particle_material,
-                          shadow_distance_nm(cfg, cfg.particle_material), mode)
+                          shadow_distance_nm(cfg, cfg.particle_material), mode, gain=gain)
     top = 0.0
     templates: dict = {}
     for p in layout.particles:
@@ -400,11 +403,11 @@ def build_scene(layout: Layout) -> bpy.types.Scene:
     substrate.pass_index = 0
     substrate.data.materials.append(make_material("dgan_substrate", cfg.substrate.material,
                                                   shadow_distance_nm(cfg, cfg.substrate.material), mode,
-                                                  ground=True))
+                                                  ground=True, gain=gain))
     scene.collection.objects.link(substrate)
 
     _camera(scene, cfg, top)
     for i, light in enumerate(cfg.lights):
-        _light(scene, cfg, i, light)
+        _light(scene, cfg, i, light, gain)
     configure_render(scene, cfg, layout.seed)
     return scene

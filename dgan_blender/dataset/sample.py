@@ -53,7 +53,8 @@ def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles
         from ..blender.builder import build_scene
         from ..blender.render import render_image, render_instances
 
-        scene = build_scene(layout)
+        # the fitted gain as the bridge applies it (a look's light.gain is not a config field)
+        scene = build_scene(layout, gain=values.get("light.gain", 1.0))
         instances = render_instances(scene)
         clean = render_image(scene)
     elif engine == "mitsuba":
