@@ -253,6 +253,12 @@ class SceneConfig:
     imaging: ImagingConfig = field(default_factory=ImagingConfig)
     lights: list[LightConfig] = field(default_factory=lambda: [LightConfig()])
     render: RenderConfig = field(default_factory=RenderConfig)
+    # the fitted look shipped with a preset (``[fitted]``: meta and parameters, checked
+    # by params_file when used) and its narrowed or widened fit bounds (``[bounds]``:
+    # "particle.sem_base" = [low, high]); read with the preset, from the file the user
+    # named, and carried by the config to every worker - never looked up again by name
+    fitted: dict[str, Any] = field(default_factory=dict)
+    bounds: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def field_nm(self) -> tuple[float, float]:
@@ -280,6 +286,13 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
         if value not in allowed:
             raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, allowed))}")
         return value
+    if origin is dict:
+        key_tp, item = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        if item is Any:
+            return copy.deepcopy(value)
+        return {str(k): _coerce(item, v, f"{where}.{k}") for k, v in value.items()}
     if origin is list:
         (item,) = typing.get_args(tp)
         if not isinstance(value, list):
@@ -399,10 +412,25 @@ def preset_path(name: str) -> Path:
     return path
 
 
+# tables of a preset file that describe it rather than the scene
+NOT_SCENE = ("meta", "prior")
+
+
 def preset_data(name: str) -> dict:
-    """The raw tables of a preset; the ``[fitted]``/``[meta]`` tables are not scene fields."""
+    """The tables of a preset that make its config (``[fitted]`` and ``[bounds]`` among
+    them); ``[meta]`` and ``[prior]`` (how ``dgan prior`` found the geometry) are not."""
     data = read_toml(preset_path(name))
-    return {k: v for k, v in data.items() if k not in ("meta", "fitted")}
+    return {k: v for k, v in data.items() if k not in NOT_SCENE}
+
+
+def flag_overrides(size: int | None = None, spp: int | None = None) -> dict:
+    """The typed flags every entry point shares (``--size``, ``--spp``) as config data."""
+    extra: dict = {}
+    if size is not None:
+        extra["image"] = {"width_px": size, "height_px": size}
+    if spp is not None:
+        extra["render"] = {"spp": spp}
+    return extra
 
 
 def from_dict(data: dict, where: str = "") -> SceneConfig:
@@ -425,7 +453,7 @@ def load_config(
         data = preset_data(preset)
     if user_file is not None:
         source = str(user_file)
-        data = deep_merge(data, read_toml(Path(user_file)))
+        data = deep_merge(data, {k: v for k, v in read_toml(Path(user_file)).items() if k not in NOT_SCENE})
     if extra:
         data = deep_merge(data, extra)
     for text in overrides:

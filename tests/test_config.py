@@ -74,3 +74,44 @@ def test_typical_size_is_the_distributions_own_centre():
     mix = SizeDistribution(kind="bimodal", modes=[SizeDistribution(kind="fixed", mean_nm=10.0),
                                                   SizeDistribution(kind="fixed", mean_nm=40.0)], weights=[3.0, 1.0])
     assert typical_size(mix) == 17.5
+
+
+def test_bounds_and_fitted_tables_are_read_with_the_preset(tmp_path):
+    """[bounds] and [fitted] load from a preset file or a --config file, reach the fit's
+    parameters and the look, and come from the file the user named - an edited copy
+    that keeps the shipped name gets its own tables, not the shipped ones."""
+    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.config import PRESET_DIR, load_config
+    from dgan_blender.dataset.look import load_look
+
+    shipped = load_config("tio2-sem")
+    assert "parameters" in shipped.fitted and load_look(None, shipped) is not None
+    text = (PRESET_DIR / "tio2-sem.toml").read_text()
+    copy = tmp_path / "mine.toml"
+    copy.write_text(text[:text.index("[fitted.meta]")] + '[bounds]\n"particle.sem_base" = [0.2, 0.4]\n')
+    mine = load_config(str(copy))
+    assert mine.name == "tio2-sem" and mine.fitted == {}
+    assert load_look(None, mine) is None  # not the shipped fit, looked up by name
+    spec = param_specs(mine)["particle.sem_base"]
+    assert (spec.low, spec.high) == (0.2, 0.4)
+    user = tmp_path / "user.toml"
+    user.write_text('[bounds]\n"light.gain" = [0.5, 2.0]\n')
+    both = load_config(str(copy), user_file=user)
+    assert (param_specs(both)["light.gain"].low, param_specs(both)["light.gain"].high) == (0.5, 2.0)
+    assert (param_specs(both)["particle.sem_base"].low, param_specs(both)["particle.sem_base"].high) == (0.2, 0.4)
+
+
+def test_bad_bounds_are_one_line(tmp_path):
+    import pytest
+
+    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.config import load_config
+    from dgan_blender.errors import ConfigError, DganError
+
+    bad = tmp_path / "b.toml"
+    bad.write_text('[bounds]\n"particle.sem_base" = "wide"\n')
+    with pytest.raises(ConfigError, match="bounds.particle.sem_base: expected a list"):
+        load_config("tio2-sem", user_file=bad)
+    bad.write_text('[bounds]\n"particle.tr_attenuation_per_nm" = [0.001, 0.1]\n')
+    with pytest.raises(DganError, match="imaging mode"):
+        param_specs(load_config("tio2-sem", user_file=bad))

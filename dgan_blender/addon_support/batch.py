@@ -35,16 +35,12 @@ def scene_parser() -> argparse.ArgumentParser:
 def run_scene(argv: list[str], python: str | None = None) -> dict:
     from pathlib import Path
 
-    from ..config import load_config
+    from ..config import flag_overrides, load_config
     from .scene_build import batch_scene
 
     a = scene_parser().parse_args(argv)
-    extra: dict = {}
-    if a.size is not None:
-        extra.setdefault("image", {}).update(width_px=a.size, height_px=a.size)
-    if a.spp is not None:
-        extra.setdefault("render", {})["spp"] = a.spp
-    cfg = load_config(a.preset, a.set_, user_file=Path(a.config) if a.config else None, extra=extra)
+    cfg = load_config(a.preset, a.set_, user_file=Path(a.config) if a.config else None,
+                      extra=flag_overrides(a.size, a.spp))
     return batch_scene(cfg, a.seed, Path(a.out), python)
 
 

@@ -195,13 +195,13 @@ def _transmission_nodes(mat: bpy.types.Material, m: MaterialConfig, ground: bool
         level.operation = "MULTIPLY"
         level.name = level.label = "tr_level"
         level.inputs[0].default_value = 1.0
-        gain = nt.nodes.new("ShaderNodeMath")
-        gain.operation = "MULTIPLY"
-        gain.name = gain.label = "sem_gain"  # the one gain node name of every SEM look
-        nt.links.new(level.outputs[0], gain.inputs[0])
+        amp = nt.nodes.new("ShaderNodeMath")
+        amp.operation = "MULTIPLY"
+        amp.name = amp.label = "sem_gain"  # the one gain node name of every SEM look
+        nt.links.new(level.outputs[0], amp.inputs[0])
         emit = nt.nodes.new("ShaderNodeEmission")
         emit.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
-        nt.links.new(gain.outputs[0], emit.inputs["Strength"])
+        nt.links.new(amp.outputs[0], emit.inputs["Strength"])
         nt.links.new(emit.outputs[0], out.inputs["Surface"])
     else:
         clear = nt.nodes.new("ShaderNodeBsdfTransparent")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..config import SceneConfig, preset_path, read_toml
+from ..config import SceneConfig
 from ..errors import DganError
 
 if TYPE_CHECKING:
@@ -78,13 +78,10 @@ def param_specs(cfg: SceneConfig) -> dict[str, ParamSpec]:
     for name, (d, lo, hi) in NOISE_PARAMS.items():
         defaults[f"noise.{name}"] = d
         bounds[f"noise.{name}"] = (lo, hi)
-    try:
-        extra = read_toml(preset_path(cfg.name)).get("bounds", {})
-    except DganError:
-        extra = {}
-    for name, pair in extra.items():
+    for name, pair in cfg.bounds.items():  # the preset's (or --config file's) [bounds]
         if name not in bounds or not (isinstance(pair, list) and len(pair) == 2 and pair[0] < pair[1]):
-            raise DganError(f"preset {cfg.name}: [bounds] '{name}' must be a known parameter with [low, high]")
+            raise DganError(f"preset {cfg.name}: [bounds] '{name}' must be a parameter of this imaging "
+                            f"mode with [low, high] (known: {', '.join(bounds)})")
         bounds[name] = (float(pair[0]), float(pair[1]))
     specs = {}
     for name, d in defaults.items():

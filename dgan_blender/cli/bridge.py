@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config import list_presets, load_config
+from ..config import flag_overrides, list_presets, load_config
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 
@@ -24,10 +24,7 @@ def check(
     """Renders one layout with Cycles and with the bridge (noise off); prints one JSON line:
     mask_iou, cycles_mitsuba_mae/ssim (SEM model), principled_mae/ssim, grad_rel_err_max,
     fwd_s, fwdbwd_s, bare_fwdbwd_s."""
-    extra = {"render": {"spp": spp}}
-    if size:
-        extra["image"] = {"width_px": size, "height_px": size}
-    cfg = load_config(preset, extra=extra)
+    cfg = load_config(preset, extra=flag_overrides(size, spp))
     from ..bridge.check import run_check
     from ..quiet import silence_stdout
 

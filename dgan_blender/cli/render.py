@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config import list_presets, load_config
+from ..config import flag_overrides, list_presets, load_config
 
 
 class _Bar:
@@ -58,12 +58,7 @@ def render(
 
     if engine not in ("mitsuba", "cycles"):
         raise DganError(f"--engine {engine!r}: choose mitsuba or cycles")
-    extra: dict = {}
-    if size is not None:
-        extra["image"] = {"width_px": size, "height_px": size}
-    if spp is not None:
-        extra["render"] = {"spp": spp}
-    cfg = load_config(preset, set_ or [], extra=extra)
+    cfg = load_config(preset, set_ or [], extra=flag_overrides(size, spp))
     if params is not None:  # refused here, once, not on every worker
         from ..dataset.look import load_look
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config import load_config, list_presets
+from ..config import flag_overrides, list_presets, load_config
 
 
 def scene(
@@ -22,12 +22,7 @@ def scene(
 ) -> None:
     """Writes scene.blend, render.png, instances.png (uint16), semantic.png (0/1/2),
     particles.json and preview.png into OUT, and prints one JSON summary line."""
-    extra: dict = {}
-    if size is not None:
-        extra.setdefault("image", {}).update(width_px=size, height_px=size)
-    if spp is not None:
-        extra.setdefault("render", {})["spp"] = spp
-    cfg = load_config(preset, set_ or [], user_file=config, extra=extra)
+    cfg = load_config(preset, set_ or [], user_file=config, extra=flag_overrides(size, spp))
     from ..scenes import make_scene
 
     result = make_scene(cfg, seed, out)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import SceneConfig, preset_path, read_toml
+from ..config import SceneConfig
 from ..errors import DganError
 from ..params_file import load_params, validate
 
@@ -75,15 +75,8 @@ def load_look(params: Path | None, cfg: SceneConfig | None) -> Look | None:
     without ``cfg`` is checked against the preset it was fitted for."""
     if params is not None:
         return _look(*load_params(Path(params), cfg))
-    if cfg is None:
+    if cfg is None or "parameters" not in cfg.fitted:
         return None
-    try:
-        data = read_toml(preset_path(cfg.name))
-    except DganError:
-        return None
-    fitted = data.get("fitted")
-    if not fitted or "parameters" not in fitted:
-        return None
-    # the preset's own table: its meta names the preset it was first fitted as, which a
-    # renamed copy of the preset file keeps, so the name is not compared here
-    return _look(*validate(fitted, f"{preset_path(cfg.name)} [fitted]", cfg, check_preset=False))
+    # the preset's own table, read with it: its meta names the preset it was first fitted
+    # as, which a renamed copy of the preset file keeps, so the name is not compared here
+    return _look(*validate(cfg.fitted, f"preset {cfg.name} [fitted]", cfg, check_preset=False))
