@@ -12,6 +12,7 @@ import math
 import bpy
 import numpy as np
 
+from ..appearance.registry import Param, for_mode, material_value
 from ..config import LightConfig, MaterialConfig, SceneConfig, typical_size
 from ..layout import Layout, Mesh
 
@@ -147,17 +148,33 @@ def _sem_nodes(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float, gai
     _refill_sem(mat, m, shadow_nm, gain)  # the values: one place sets them, for new and kept chains
 
 
-def _refill_sem(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float, gain: float = 1.0) -> bool:
-    """Every value of an existing SEM chain set as :func:`_sem_nodes` sets them; False
-    where a node is missing (edited by hand: build it again)."""
+def chain_params(shading: str, ground: bool) -> list[Param]:
+    """The registry parameters a node chain holds: the SEM chain every one of the SE mode
+    (its nodes are the same for both classes), a transmission chain those of its class -
+    the ground's with the gain, which scales the beam it emits."""
+    if shading == "sem":
+        return [p for p in for_mode("se") if p.node]
+    group = "substrate" if ground else "particle"
+    return [p for p in for_mode("transmission") if p.node and (group in p.bounds or (ground and "light" in p.bounds))]
+
+
+def _fill(mat: bpy.types.Material, params: list[Param], m: MaterialConfig, gain: float,
+          extra: tuple[str, ...] = ()) -> bool:
+    """Each parameter's value into its named node (``gain`` for the gain, the material's
+    own for the rest); False where a node is missing (edited by hand: build it again)."""
     nodes = mat.node_tree.nodes if mat.node_tree else {}
-    values = {"sem_exponent": m.sem_exponent, "sem_edge": m.sem_edge, "sem_base": m.sem_base,
-              "sem_gain": gain, "sem_shadow": m.sem_shadow}
-    if not all(n in nodes for n in (*values, "sem_shadow_ao")):
+    if not all(n in nodes for n in (*(p.node for p in params), *extra)):
         return False
-    for name, value in values.items():
-        nodes[name].inputs[1].default_value = value
-    nodes["sem_shadow_ao"].inputs["Distance"].default_value = shadow_nm
+    for p in params:
+        nodes[p.node].inputs[p.socket].default_value = gain if "light" in p.bounds else material_value(p, m)
+    return True
+
+
+def _refill_sem(mat: bpy.types.Material, m: MaterialConfig, shadow_nm: float, gain: float = 1.0) -> bool:
+    """Every value of an existing SEM chain set as :func:`_sem_nodes` sets them."""
+    if not _fill(mat, chain_params("sem", False), m, gain, extra=("sem_shadow_ao",)):
+        return False
+    mat.node_tree.nodes["sem_shadow_ao"].inputs["Distance"].default_value = shadow_nm
     return True
 
 
@@ -215,17 +232,7 @@ def _transmission_nodes(mat: bpy.types.Material, m: MaterialConfig, ground: bool
 
 
 def _refill_transmission(mat: bpy.types.Material, m: MaterialConfig, ground: bool, gain: float = 1.0) -> bool:
-    nodes = mat.node_tree.nodes if mat.node_tree else {}
-    if ground:
-        if not all(n in nodes for n in ("tr_level", "sem_gain")):
-            return False
-        nodes["tr_level"].inputs[1].default_value = m.tr_level
-        nodes["sem_gain"].inputs[1].default_value = gain
-        return True
-    if "tr_attenuation_per_nm" not in nodes:
-        return False
-    nodes["tr_attenuation_per_nm"].inputs["Density"].default_value = m.tr_attenuation_per_nm
-    return True
+    return _fill(mat, chain_params("transmission", ground), m, gain)
 
 
 def make_material(name: str, m: MaterialConfig, shadow_nm: float = 100.0,

@@ -12,30 +12,31 @@ import math
 
 import numpy as np
 
+from ..appearance.registry import PARAMS, for_mode
 from ..errors import DganError
 
 CLASS_SUBSTRATE, CLASS_PARTICLE = 0, 1
 _SEM_FIELDS = ("sem_base", "sem_edge", "sem_exponent")
 
 
+def _held(nodes) -> dict[str, float]:
+    """The registry parameters a material's node chain holds, by node name."""
+    return {p.node: float(nodes[p.node].inputs[p.socket].default_value)
+            for p in PARAMS if p.node and p.node in nodes}
+
+
 def _material(mat) -> dict:
     if mat is None:
         return {"shading": "sem", "sem_base": 0.0, "sem_edge": 0.0, "sem_exponent": 1.0}
     nodes = mat.node_tree.nodes if mat.node_tree else {}
-    if "tr_attenuation_per_nm" in nodes:  # a transmission particle: absorbs inside
-        return {"shading": "transmission",
-                "tr_attenuation_per_nm": float(nodes["tr_attenuation_per_nm"].inputs["Density"].default_value)}
-    if "tr_level" in nodes:  # a transmission ground: emits the beam through the support
-        gain = float(nodes["sem_gain"].inputs[1].default_value) if "sem_gain" in nodes else 1.0
-        return {"shading": "transmission", "tr_level": float(nodes["tr_level"].inputs[1].default_value),
-                "sem_gain": gain}
-    if all(name in nodes for name in _SEM_FIELDS):
-        out = {"shading": "sem", **{n: float(nodes[n].inputs[1].default_value) for n in _SEM_FIELDS}}
-        out["sem_gain"] = float(nodes["sem_gain"].inputs[1].default_value) if "sem_gain" in nodes else 1.0
+    held = _held(nodes)
+    if any(p.node in held for p in for_mode("transmission") if "light" not in p.bounds):
+        return {"shading": "transmission", **held}  # absorbing particle or emitting ground
+    if all(name in held for name in _SEM_FIELDS):
         ao = nodes["sem_shadow_ao"] if "sem_shadow_ao" in nodes else None
-        out["sem_shadow"] = float(nodes["sem_shadow"].inputs[1].default_value) if ao and "sem_shadow" in nodes else 0.0
-        out["sem_shadow_nm"] = float(ao.inputs["Distance"].default_value) if ao else 0.0
-        return out
+        return {"shading": "sem", "sem_gain": 1.0, **held,
+                "sem_shadow": held.get("sem_shadow", 0.0) if ao else 0.0,  # no AO: no shadowing
+                "sem_shadow_nm": float(ao.inputs["Distance"].default_value) if ao else 0.0}
     bsdf = next((n for n in nodes if n.type == "BSDF_PRINCIPLED"), None)
     if bsdf is None:
         return {"shading": "sem", "sem_base": 0.5, "sem_edge": 0.0, "sem_exponent": 1.0}

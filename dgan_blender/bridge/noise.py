@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .params import NOISE_PARAMS  # noqa: F401 - declared with the other bounds, importable without torch
+from ..appearance.registry import NOISE_PARAMS  # noqa: F401 - declared with the other parameters
 
 _TEXTURE_CELLS = {"texture_fine": 4, "texture_coarse": 16, "texture_grain": 2}  # correlation length, px
 

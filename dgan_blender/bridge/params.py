@@ -1,9 +1,7 @@
-"""The named parameters a fit may change, with physical bounds.
-
-Rendering: the SEM values of the two material classes (shadowing included) and the global signal gain
-(beam current x detector gain, the SEM's 'light'); detector: the noise model's values.
-Defaults come from the scene config; bounds from the code, narrowed or widened by a
-preset's optional ``[bounds]`` table (``"particle.sem_base" = [0.1, 0.9]``).
+"""The named parameters a fit may change, with physical bounds: those of the appearance
+registry (``appearance/registry.py``) for the scene's imaging mode and the detector
+model's. Defaults come from the scene config; bounds from the registry, narrowed or
+widened by the preset's ``[bounds]`` table (``"particle.sem_base" = [0.1, 0.9]``).
 """
 
 from __future__ import annotations
@@ -11,44 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..appearance.registry import MATERIAL_GROUPS, NOISE_PARAMS, for_mode, material_value
 from ..config import SceneConfig
 from ..errors import DganError
 
 if TYPE_CHECKING:
     import torch
 
-# The detector/noise model's (bridge/noise.py) parameters. name: (default, low, high) -
-# defaults are a clean detector, bounds physical
-NOISE_PARAMS = {
-    "blur_sigma_px": (0.5, 0.0, 3.0),
-    "jitter_px": (0.0, 0.0, 2.0),
-    "shot_gain": (0.002, 0.0, 0.05),
-    "gamma": (1.0, 0.4, 2.5),
-    "contrast": (1.0, 0.2, 3.0),
-    "brightness": (0.0, -0.5, 0.5),
-    "read_sigma": (0.01, 0.0, 0.2),
-    "texture_fine": (0.0, 0.0, 0.15),
-    "texture_coarse": (0.0, 0.0, 0.15),
-    "texture_grain": (0.0, 0.0, 0.15),
-}
-
-_RENDER_BOUNDS = {
-    "particle.sem_base": (0.0, 1.5),
-    "particle.sem_edge": (0.0, 3.0),
-    "particle.sem_exponent": (0.5, 8.0),
-    "particle.sem_shadow": (0.0, 1.0),
-    "substrate.sem_base": (0.0, 1.0),
-    "substrate.sem_edge": (0.0, 2.0),
-    "substrate.sem_exponent": (0.5, 8.0),
-    "substrate.sem_shadow": (0.0, 1.0),
-    "light.gain": (0.3, 3.0),
-}
-# transmission: from faint (100 nm of particle absorbs 1 %) to opaque (20 nm: 98 %)
-_TRANSMISSION_BOUNDS = {
-    "particle.tr_attenuation_per_nm": (1.0e-4, 0.2),
-    "substrate.tr_level": (0.05, 1.5),
-    "light.gain": (0.3, 3.0),
-}
+__all__ = ["NOISE_PARAMS", "ParamSpec", "param_specs", "split"]
 
 
 @dataclass(frozen=True)
@@ -60,21 +28,17 @@ class ParamSpec:
 
 
 def param_specs(cfg: SceneConfig) -> dict[str, ParamSpec]:
-    """The fit's parameters for the scene's imaging mode (each mode renders with its own)."""
-    pm, sm = cfg.particle_material, cfg.substrate.material
-    if cfg.imaging.mode == "transmission":
-        defaults = {"particle.tr_attenuation_per_nm": pm.tr_attenuation_per_nm,
-                    "substrate.tr_level": sm.tr_level, "light.gain": 1.0}
-        bounds = dict(_TRANSMISSION_BOUNDS)
-    else:
-        defaults = {
-            "particle.sem_base": pm.sem_base, "particle.sem_edge": pm.sem_edge,
-            "particle.sem_exponent": pm.sem_exponent, "particle.sem_shadow": pm.sem_shadow,
-            "substrate.sem_base": sm.sem_base, "substrate.sem_edge": sm.sem_edge,
-            "substrate.sem_exponent": sm.sem_exponent, "substrate.sem_shadow": sm.sem_shadow,
-            "light.gain": 1.0,
-        }
-        bounds = dict(_RENDER_BOUNDS)
+    """The fit's parameters for the scene's imaging mode (each mode renders with its own),
+    from the appearance registry: material classes first, then the gain, then noise."""
+    params = for_mode(cfg.imaging.mode)
+    materials = {"particle": cfg.particle_material, "substrate": cfg.substrate.material}
+    defaults, bounds = {}, {}
+    for group in (*MATERIAL_GROUPS, "light"):
+        for p in params:
+            if group in p.bounds:
+                name = f"{group}.{p.attr}"
+                defaults[name] = material_value(p, materials.get(group))
+                bounds[name] = p.bounds[group]
     for name, (d, lo, hi) in NOISE_PARAMS.items():
         defaults[f"noise.{name}"] = d
         bounds[f"noise.{name}"] = (lo, hi)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..mitsuba_env import import_mitsuba
+from ..appearance.registry import for_mode
 from . import sem, transmission
 from .export import CLASS_PARTICLE
 
@@ -105,20 +106,16 @@ class MitsubaScene:
     def set_materials(self, values: dict) -> None:
         """``values``: {"particle": {"sem_base": x, ...}, "substrate": {...}}, over the
         scene's own materials; each x a float or a Dr.Jit Float (gradients flow through)."""
-        mi, dr = self.mi, self.dr
         values = {c: {**self.base_materials.get(c, {}), **values.get(c, {})} for c in CLASSES}
-        if self.mode == "transmission":
-            gain = values["substrate"].get("sem_gain", 1.0)
-            self.integrator.mu = self._per_class(
-                [0.0, values["particle"].get("tr_attenuation_per_nm", 0.0)])
-            self.integrator.level = self._per_class([values["substrate"].get("tr_level", 0.0) * gain, 0.0])
-            return
-        fields = {"sem_base": "base", "sem_edge": "edge", "sem_exponent": "exponent",
-                  "sem_shadow": "shadow", "sem_shadow_nm": "shadow_nm"}
+        fields = {p.node: p.integrator for p in for_mode(self.mode) if p.integrator}
+        if self.mode == "se":
+            fields["sem_shadow_nm"] = "shadow_nm"  # a scene value, not fitted
+        # what the gain multiplies: the whole emitted signal (SE), the ground's beam (transmission)
+        scaled = ("sem_base", "sem_edge", "tr_level")
         for key, attr in fields.items():
-            parts = [values.get(c, {}).get(key, 0.0 if key != "sem_exponent" else 1.0) for c in CLASSES]
-            if key in ("sem_base", "sem_edge"):  # the gain scales the whole emitted signal
-                parts = [p * values.get(c, {}).get("sem_gain", 1.0) for p, c in zip(parts, CLASSES)]
+            parts = [values[c].get(key, 1.0 if key == "sem_exponent" else 0.0) for c in CLASSES]
+            if key in scaled:
+                parts = [p * values[c].get("sem_gain", 1.0) for p, c in zip(parts, CLASSES)]
             setattr(self.integrator, attr, self._per_class(parts))
 
     def _per_class(self, parts: list):
