@@ -62,11 +62,12 @@ class RadialFn:
     per-call overhead. Rotation, axes, facet normals and noise directions are folded
     into one 3 x (3 + P + K) matrix: one product gives every projection."""
 
-    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm")
+    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm", "shape")
 
     def __init__(self, fn: dict):
         self.sphere = fn["type"] == "sphere"
         self.scale = float(fn["scale"])
+        self.shape: tuple = ("sphere",)
         if self.sphere:
             return
         rot = np.asarray(fn["rotation"], float).reshape(3, 3)
@@ -83,6 +84,7 @@ class RadialFn:
         # local = dirs @ rot; the ellipsoid needs local / axes, the facets local . n,
         # the surface noise lobes * local . n_k: all linear in dirs
         self.matrix = np.hstack([rot / axes[None, :], rot @ normals.T, lobes * (rot @ ndirs.T)])
+        self.shape = (self.matrix.shape, self.n_planes, self.amp > 0)
 
 
 def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
@@ -91,21 +93,66 @@ def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
     dirs = np.asarray(dirs, float).reshape(-1, 3)
     if f.sphere:
         return np.full(len(dirs), f.scale)
-    q = dirs @ f.matrix
+    return _reach(dirs @ f.matrix, f.n_planes, f.offsets, f.soft, f.amp * f.norm if f.amp > 0 else None,
+                  f.phase, f.scale)
+
+
+def _reach(q: np.ndarray, p: int, offsets, soft, noise, phase, scale) -> np.ndarray:
+    """The radial function from the projections ``q`` (N, 3 + P + K); the parameters are
+    one body's (scalars, (P,), (K,)) or one row each ((N,), (N, P), (N, K)). Every
+    element sees the same operations in the same order either way, so a row's value
+    does not depend on what else is in the batch."""
     e = q[:, :3]
     r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
-    p = f.n_planes
+    col = np.ndim(soft) == 1
     if p:
         cos = q[:, 3:3 + p]
-        dist = np.where(cos > 1e-6, f.offsets / np.maximum(cos, 1e-6), np.inf)
+        dist = np.where(cos > 1e-6, offsets / np.maximum(cos, 1e-6), np.inf)
         # soft minimum of the ellipsoid's and the facets' distances: rounded facet edges
         m = np.minimum(r, dist.min(axis=1))
-        total = np.exp((m - r) / f.soft) + np.exp((m[:, None] - dist) / f.soft).sum(axis=1)
-        r = m - f.soft * np.log(total)
-    if f.amp > 0:
-        wave = np.cos(q[:, 3 + p:] + f.phase).sum(axis=1)
-        r = r * (1.0 + f.amp * f.norm * wave)
-    return r * f.scale
+        total = np.exp((m - r) / soft) + np.exp((m[:, None] - dist) / (soft[:, None] if col else soft)).sum(axis=1)
+        r = m - soft * np.log(total)
+    if noise is not None:
+        wave = np.cos(q[:, 3 + p:] + phase).sum(axis=1)
+        r = r * (1.0 + noise * wave)
+    return r * scale
+
+
+def radius_groups(fns: RadialFn | list[RadialFn], dirs: np.ndarray) -> np.ndarray:
+    """Row g of ``dirs`` (G, M, 3) through ``fns[g]`` (or all through one ``fns``): the
+    same bits as one ``radius_along(fns[g], dirs[g])`` per group, in one pass. Each group
+    keeps its own matrix product (BLAS rounds a one-row product unlike a many-row one,
+    and many-row ones alike whatever their count); the rest is element-wise."""
+    dirs = np.ascontiguousarray(dirs, float)
+    G, M = dirs.shape[:2]
+    one = isinstance(fns, RadialFn)
+    if one:
+        f = fns
+        if f.sphere:
+            return np.full((G, M), f.scale)
+        q = np.matmul(dirs, f.matrix).reshape(G * M, -1)
+        return _reach(q, f.n_planes, f.offsets, f.soft, f.amp * f.norm if f.amp > 0 else None,
+                      f.phase, f.scale).reshape(G, M)
+    if not same_shape(fns):
+        return np.stack([radius_along(f, d) for f, d in zip(fns, dirs)]).reshape(G, M)
+    f = fns[0]
+    if f.sphere:
+        return np.repeat(np.array([g.scale for g in fns])[:, None], M, axis=1)
+    q = np.matmul(dirs, np.stack([g.matrix for g in fns])).reshape(G * M, -1)
+
+    def rows(values):
+        return np.repeat(np.asarray(values, float), M, axis=0)
+
+    noise = rows([g.amp * g.norm for g in fns]) if f.amp > 0 else None
+    out = _reach(q, f.n_planes, rows([g.offsets for g in fns]), rows([g.soft for g in fns]), noise,
+                 rows([g.phase for g in fns]) if noise is not None else None, rows([g.scale for g in fns]))
+    return out.reshape(G, M)
+
+
+def same_shape(fns: list[RadialFn]) -> bool:
+    """Whether ``fns`` can be evaluated as one stack (all spheres, or all with the same
+    facet and noise terms)."""
+    return len({f.shape for f in fns}) <= 1
 
 
 def radius_along_rows(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:

@@ -13,10 +13,12 @@ import numpy as np
 
 from ..config import SceneConfig
 from ..errors import ConfigError
-from .meshes import RadialFn, icosphere, radius_along, radius_along_rows
+from .meshes import RadialFn, icosphere, radius_along, radius_along_rows, radius_groups, same_shape
 
 _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
+_CHUNK = 8  # neighbours tested for overlap in one pass
+_AHEAD = 16  # candidate batches made in one pass when attaching
 
 
 @dataclass
@@ -45,22 +47,99 @@ def penetration(a: Body, ca: np.ndarray, b: Body, cb: np.ndarray) -> float:
     """How deep (nm) the surface of either body reaches into the other: probes all
     over the surface, then a finer look around the deepest one (contacts of elongated,
     faceted bodies are narrow and fall between coarse probes)."""
-    depth = 0.0
-    for p, cp, q, cq in ((a, ca, b, cb), (b, cb, a, ca)):
-        towards = cq - cp
-        towards = towards / max(np.linalg.norm(towards), 1e-9)  # the deepest point of convex pairs
-        dirs_p = np.vstack([_PROBE_DIRS, towards])
-        pts = np.vstack([p.probes, towards * radius_along(p.rf, towards[None])[0]]) + cp - cq
-        dist = np.linalg.norm(pts, axis=1)
-        excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
-        k = int(np.argmax(excess))
-        fine = dirs_p[k] + _JITTER
-        fine /= np.linalg.norm(fine, axis=1, keepdims=True)
-        pts = fine * radius_along(p.rf, fine)[:, None] + cp - cq
-        dist = np.linalg.norm(pts, axis=1)
-        fine_excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
-        depth = max(depth, float(excess[k]), float(fine_excess.max()))
+    return float(_depths(a, ca, [b], np.asarray(cb, float)[None])[0])
+
+
+def _depths(a: Body, ca: np.ndarray, others: list[Body], cb: np.ndarray) -> np.ndarray:
+    """``penetration(a, ca, others[k], cb[k])`` for every k in one pass, to the bit."""
+    ca = np.broadcast_to(np.asarray(ca, float), cb.shape)
+    fns = [o.rf for o in others]
+    there = _reach_into(a.rf, a.probes[None], ca, fns, cb)
+    back = _reach_into(fns, np.stack([o.probes for o in others]), cb, a.rf, ca)
+    depth = np.zeros(len(others))
+    for d in (*there, *back):  # as max() over floats: a NaN never wins
+        depth = np.fmax(depth, d)
     return depth
+
+
+def _reach_into(p_fn, p_probes: np.ndarray, cp: np.ndarray, q_fn, cq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair k: how far the surface of body p (centre ``cp[k]``) reaches into body q
+    (``cq[k]``), coarse (the deepest probe) and fine (around it). ``p_fn``/``q_fn``: one
+    RadialFn for every pair or a list of one per pair; ``p_probes`` (1 or K, 642, 3)."""
+    k_pairs = len(cp)
+    towards = cq - cp  # the deepest point of convex pairs
+    norm = np.sqrt(np.matmul(towards[:, None, :], towards[:, :, None])[:, 0, 0])  # = np.linalg.norm(row)
+    towards = towards / np.maximum(norm, 1e-9)[:, None]
+    tip = towards * radius_groups(p_fn, towards[:, None, :])[:, 0][:, None]
+    n = len(_PROBE_DIRS) + 1
+    pts = np.concatenate([np.broadcast_to(p_probes, (k_pairs, n - 1, 3)), tip[:, None, :]], axis=1)
+    pts = (pts + cp[:, None, :] - cq[:, None, :]).reshape(-1, 3)
+    dist = np.linalg.norm(pts, axis=1)
+    dirs = (pts / np.maximum(dist[:, None], 1e-9)).reshape(k_pairs, n, 3)
+    dist = dist.reshape(k_pairs, n)
+    # only probes that may be the deepest are evaluated (a subset of at least two rows
+    # is one many-row product, so each keeps its bits); the rest cannot win the argmax
+    keep = _may_be_deepest(q_fn, dirs, dist)
+    idx = _padded_rows(keep)
+    rows = np.arange(k_pairs)[:, None]
+    excess = radius_groups(q_fn, dirs[rows, idx]) - dist[rows, idx]
+    pos = np.argmax(excess, axis=1)
+    coarse = excess[np.arange(k_pairs), pos]
+    k = idx[np.arange(k_pairs), pos]
+    deepest = np.where((k < n - 1)[:, None], _PROBE_DIRS[np.minimum(k, n - 2)], towards)
+    fine = (deepest[:, None, :] + _JITTER).reshape(-1, 3)
+    fine /= np.linalg.norm(fine, axis=1, keepdims=True)
+    fine = fine.reshape(k_pairs, -1, 3)
+    pts = (fine * radius_groups(p_fn, fine)[..., None] + cp[:, None, :] - cq[:, None, :]).reshape(-1, 3)
+    dist = np.linalg.norm(pts, axis=1)
+    fine_excess = radius_groups(q_fn, (pts / np.maximum(dist[:, None], 1e-9)).reshape(k_pairs, -1, 3))
+    fine_excess = fine_excess - dist.reshape(k_pairs, -1)
+    return coarse, fine_excess.max(axis=1)
+
+
+def _may_be_deepest(q_fn, dirs: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """(K, n) bool: rows whose ``radius - dist`` may be the largest of their pair, from
+    bounds on each body's radial function along each direction (ellipsoid reach, facet
+    offsets, noise amplitude), with a margin far above rounding."""
+    fns = [q_fn] * len(dirs) if isinstance(q_fn, RadialFn) else q_fn
+    keep = np.ones(dist.shape, bool)
+    if any(f.sphere for f in fns):
+        if all(f.sphere for f in fns):  # radius - dist is largest where dist is least
+            scale = np.array([f.scale for f in fns])[:, None]
+            keep = scale - dist >= (scale - dist).max(axis=1, keepdims=True) - 1e-9 * (scale + dist)
+        return keep
+    noise = np.array([f.amp * f.norm * (f.matrix.shape[1] - 3 - f.n_planes) for f in fns])
+    if (noise >= 0.5).any():
+        return keep
+    ell = np.stack([f.matrix[:, :3] for f in fns])
+    e = np.einsum("knj,kjc->knc", dirs, ell)
+    r_ell = 1.0 / np.sqrt(np.einsum("knc,knc->kn", e, e))
+    scale = np.array([f.scale for f in fns])[:, None]
+    noise = noise[:, None]
+    upper = r_ell * (1.0 + noise) * scale * (1 + 1e-9)
+    lower = r_ell
+    if fns[0].n_planes:  # the soft minimum lies under min(ellipsoid, facets) by < soft * log(P + 1)
+        offset = np.array([f.offsets.min() for f in fns])[:, None]
+        if (offset <= 0).any():
+            return keep
+        soft = np.array([f.soft * np.log(f.n_planes + 1.0) for f in fns])[:, None]
+        lower = np.minimum(r_ell, offset * (1 - 1e-9)) - soft
+    lower = np.where(lower >= 0, lower * (1.0 - noise), lower * (1.0 + noise)) * scale
+    lower = lower - 1e-9 * np.abs(lower)
+    best = (lower - dist).max(axis=1, keepdims=True)
+    ok = np.isfinite(best[:, 0]) & np.isfinite(upper).all(axis=1)
+    keep[ok] = (upper - dist)[ok] >= best[ok] - 1e-9 * scale[ok]
+    return keep
+
+
+def _padded_rows(keep: np.ndarray) -> np.ndarray:
+    """(K, m) indices of each row's True columns in order, padded by repeating the
+    last (m >= 2: a one-row product would round differently)."""
+    counts = keep.sum(axis=1)
+    m = max(int(counts.max()), 2)
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :m]
+    last = order[np.arange(len(keep)), np.maximum(counts, 1) - 1]
+    return np.where(np.arange(m)[None, :] < counts[:, None], order, last[:, None])
 
 
 class Packer:
@@ -88,10 +167,12 @@ class Packer:
         if (dist < self._rmin + body.rmin - slack).any():  # inner spheres overlap: no need to look
             return False
         near = np.flatnonzero(dist < self._rmax + body.rmax)
-        for k in near[np.argsort(dist[near])]:
-            other = self.placed[k]
-            allowed = self.tol * min(body.diameter, other.diameter)
-            if penetration(body, c, other, self._centres[k]) > allowed + 1e-9:
+        near = near[np.argsort(dist[near])]
+        # nearest first, a few at a time: the first overlap ends the test
+        for start in range(0, len(near), _CHUNK):
+            ks = near[start:start + _CHUNK]
+            allowed = self.tol * np.minimum(body.diameter, self._diam[ks])
+            if (_depths(body, c, [self.placed[k] for k in ks], self._centres[ks]) > allowed + 1e-9).any():
                 return False
         return True
 
@@ -105,27 +186,32 @@ class Packer:
         return len(self.placed) - 1
 
 
-def _resting_contact(anchor: Body, body: Body, phi: np.ndarray) -> np.ndarray:
-    """Centres (B, 3) touching ``anchor`` along azimuths ``phi`` while resting on the
-    substrate (NaN rows: no such contact): the centre height is fixed, the horizontal
-    distance is solved by fixed-point steps on the centre-line contact distance."""
-    phi = np.atleast_1d(np.asarray(phi, float))
+def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray) -> np.ndarray:
+    """Centres (R, B, 3) touching ``anchors[r]`` along azimuths ``phi[r]`` (R, B) while
+    resting on the substrate (NaN rows: no such contact): the centre height is fixed,
+    the horizontal distance is solved by fixed-point steps on the centre-line contact
+    distance. Every round r gets the bits a call with its anchor alone would give."""
+    rounds, b = phi.shape
+    phi = phi.ravel()
     z = body.bottom
-    dz = z - anchor.centre[2]
+    ac = np.repeat(np.array([a.centre for a in anchors]), b, axis=0)
+    dz = z - ac[:, 2]
     horiz = np.column_stack([np.cos(phi), np.sin(phi), np.zeros_like(phi)])
-    t = np.full(len(phi), anchor.rmax + body.rmax)
+    t = np.repeat(np.array([a.rmax + body.rmax for a in anchors]), b)
     ok = np.ones(len(phi), bool)
+    fns = [a.rf for a in anchors]
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
         u = v / np.linalg.norm(v, axis=1, keepdims=True)
-        d = radius_along(anchor.rf, u) + radius_along(body.rf, -u)
-        ok &= d > abs(dz)
+        u3 = u.reshape(rounds, b, 3)
+        d = (radius_groups(fns, u3) + radius_groups(body.rf, -u3)).ravel()
+        ok &= d > np.abs(dz)
         t = np.sqrt(np.maximum(d * d - dz * dz, 0.0))
-    c = anchor.centre + t[:, None] * horiz
+    c = ac + t[:, None] * horiz
     c[:, 2] = z
     c[~ok] = np.nan
-    return c
+    return c.reshape(rounds, b, 3)
 
 
 def place_random(packer: Packer, bodies: list[Body], rng: np.random.Generator) -> list[int]:
@@ -195,7 +281,12 @@ def cluster_sizes(a, n: int, rng: np.random.Generator) -> np.ndarray:
 def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Generator,
             batch: int = 16) -> np.ndarray:
     """Candidates come in batches around one anchor each; they are scored first and
-    tested for overlap best-first, so the expensive test runs on few of them."""
+    tested for overlap best-first, so the expensive test runs on few of them.
+
+    A batch's random draws do not depend on how earlier batches fared, so several
+    batches are drawn ahead (the generator's state noted after each) and their
+    candidates made in one pass; when the search stops early the generator goes back
+    to where it would have stopped, so every later draw is as if drawn one by one."""
     a = packer.cfg.agglomerates
     centroid = packer._centres[members].mean(axis=0)
     scale = max(packer._rmax[members].mean(), 1e-9)
@@ -203,36 +294,66 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
     member_set[members] = True
     best, best_score, found, tried = None, np.inf, 0, 0
     while tried < a.max_tries and found < 3:
-        anchor = packer.placed[members[rng.integers(len(members))]]
-        phi = rng.uniform(0, 2 * np.pi, batch)
-        cand = _resting_contact(anchor, body, phi)
-        if a.layers == "3d":
-            s = rng.uniform(0, 1, batch)[:, None]
-            xy = anchor.centre[:2] + s * (anchor.rmax + body.rmax) * np.column_stack([np.cos(phi), np.sin(phi)])
-            dropped, support = _drop(packer, body, xy)
-            on_member = (support >= 0) & member_set[np.maximum(support, 0)]
-            cand[on_member] = dropped[on_member]  # else: landed beside the cluster, settle on the anchor
-        tried += batch
-        dist = np.linalg.norm((cand - centroid)[:, :2], axis=1) / scale
-        score = a.compactness * dist + (1 - a.compactness) * rng.uniform(0, 3, batch)
-        score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
-        score[np.isnan(score)] = np.inf
-        for k in np.argsort(score):
-            if not np.isfinite(score[k]) or score[k] >= best_score:
-                break
-            if packer.fits(body, cand[k]):
-                best, best_score = cand[k], score[k]
-                found += 1
+        rounds = min(_AHEAD, -(-(a.max_tries - tried) // batch))
+        anchors, phi, s, noise, states = [], [], [], [], []
+        for _ in range(rounds):  # the draws of each batch, in the order one batch makes them
+            anchors.append(packer.placed[members[rng.integers(len(members))]])
+            phi.append(rng.uniform(0, 2 * np.pi, batch))
+            if a.layers == "3d":
+                s.append(rng.uniform(0, 1, batch))
+            noise.append(rng.uniform(0, 3, batch))
+            states.append(rng.bit_generator.state)
+        cand, score = _scored(packer, body, anchors, np.array(phi), np.array(s), np.array(noise),
+                              member_set, centroid, scale)
+        for i in range(rounds):
+            tried += batch
+            for k in np.argsort(score[i]):
+                if not np.isfinite(score[i, k]) or score[i, k] >= best_score:
+                    break
+                if packer.fits(body, cand[i, k]):
+                    best, best_score = cand[i, k], score[i, k]
+                    found += 1
+                    break
+            if not (tried < a.max_tries and found < 3):
+                rng.bit_generator.state = states[i]  # undraw the batches not looked at
                 break
     if best is None:
         raise _cannot_pack(packer.cfg)
     return best
 
 
-def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s: np.ndarray,
+            noise: np.ndarray, member_set: np.ndarray, centroid: np.ndarray,
+            scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate centres (R, B, 3) and scores (R, B) of R batches (batch r around
+    ``anchors[r]``): nearest the cluster's centre (``compactness``) and, in 3-D, lowest."""
+    a = packer.cfg.agglomerates
+    rounds, batch = phi.shape
+    cand = _resting_contact(anchors, body, phi).reshape(-1, 3)
+    if a.layers == "3d":
+        reach = np.repeat([o.rmax + body.rmax for o in anchors], batch)
+        ac = np.repeat(np.array([o.centre[:2] for o in anchors]), batch, axis=0)
+        p = phi.ravel()
+        xy = ac + s.reshape(-1, 1) * reach[:, None] * np.column_stack([np.cos(p), np.sin(p)])
+        dropped, support = _drop(packer, body, xy, rounds)
+        on_member = (support >= 0) & member_set[np.maximum(support, 0)]
+        cand[on_member] = dropped[on_member]  # else: landed beside the cluster, settle on the anchor
+    dist = np.linalg.norm((cand - centroid)[:, :2], axis=1) / scale
+    score = a.compactness * dist + (1 - a.compactness) * noise.ravel()
+    score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
+    score[np.isnan(score)] = np.inf
+    return cand.reshape(rounds, batch, 3), score.reshape(rounds, batch)
+
+
+def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Lower ``body`` vertically at each of ``xy`` (B, 2) until it rests on the
     substrate or on the highest particle beneath it (support index, -1: substrate), so
-    stacked particles are always carried by something rather than floating."""
+    stacked particles are always carried by something rather than floating. ``xy`` may
+    hold ``rounds`` equal batches; each gets the bits a call of its own would give."""
+    size = len(xy) // rounds
+    if rounds > 1 and not same_shape([o.rf for o in packer.placed]):
+        parts = [_drop(packer, body, xy[i * size:(i + 1) * size]) for i in range(rounds)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     z = np.full(len(xy), body.bottom)
     support = np.full(len(xy), -1)
     dxy = np.linalg.norm(packer._centres[None, :, :2] - xy[:, None, :], axis=2)
@@ -241,7 +362,8 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.nd
     if not len(ks):
         return np.column_stack([xy, z]), support
     rows, col = np.nonzero(reach[:, ks])  # every (candidate, particle within reach) pair
-    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]])
+    calls = np.bincount(rows // size, minlength=rounds)
+    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]], calls[calls > 0])
     # per candidate the highest contact; on a tie the lowest particle index
     order = np.lexsort((col, -zk, rows))
     first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
@@ -251,23 +373,35 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndarray,
-                  dxy: np.ndarray) -> np.ndarray:
+                  dxy: np.ndarray, calls: np.ndarray | None = None) -> np.ndarray:
     """Centre heights at which ``body`` above ``xy[i]`` touches ``others[which[i]]`` from
     above (fixed point on the centre-line contact distance; -inf: no contact). All
-    pairs in one evaluation: placement spends most of its time here."""
+    pairs in one evaluation: placement spends most of its time here. ``calls``: the
+    pairs per batch, consecutive (default: one batch)."""
     oc = np.array([o.centre for o in others])[which]
     rmax = np.array([o.rmax for o in others])[which]
     fns = [o.rf for o in others]
+    calls = np.array([len(xy)]) if calls is None else calls
     z = oc[:, 2] + np.sqrt(np.maximum((rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
     miss = np.zeros(len(xy), bool)
     for _ in range(6):
         v = np.column_stack([xy - oc[:, :2], z - oc[:, 2]])
         u = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        d = radius_along_rows(fns, which, u) + radius_along(body.rf, -u)
+        d = radius_along_rows(fns, which, u) + _radius_per_call(body.rf, -u, calls)
         miss |= d <= dxy
         z = oc[:, 2] + np.sqrt(np.maximum(d * d - dxy * dxy, 0.0))
     z[miss] = -np.inf
     return z
+
+
+def _radius_per_call(fn: RadialFn, dirs: np.ndarray, calls: np.ndarray) -> np.ndarray:
+    """``radius_along(fn, part)`` for consecutive parts of ``dirs`` of ``calls`` rows each,
+    concatenated: a one-row part is a one-row product, the rest one product together."""
+    out = radius_groups(fn, dirs[None])[0]
+    if len(dirs) > 1 and (calls == 1).any():
+        at = (np.cumsum(calls) - calls)[calls == 1]
+        out[at] = radius_groups(fn, dirs[at][:, None, :])[:, 0]
+    return out
 
 
 def _cannot_pack(cfg: SceneConfig) -> ConfigError:
