@@ -99,23 +99,56 @@ def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
 
 def _reach(q: np.ndarray, p: int, offsets, soft, noise, phase, scale) -> np.ndarray:
     """The radial function from the projections ``q`` (N, 3 + P + K); the parameters are
-    one body's (scalars, (P,), (K,)) or one row each ((N,), (N, P), (N, K)). Every
-    element sees the same operations in the same order either way, so a row's value
-    does not depend on what else is in the batch."""
+    one body's (scalars, (P,), (K,)) or one row each ((N,), (N, P), (N, K)).
+
+    The facet and noise terms are laid out one row per term (P, N), so each step is one
+    long element-wise pass instead of N short ones; every element sees the operations
+    of the row-wise original in the same order (the sums over terms are added up as
+    numpy's row sum does), so a value does not depend on the layout or on what else is
+    in the batch."""
     e = q[:, :3]
     r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
-    col = np.ndim(soft) == 1
+    terms = np.ascontiguousarray(q[:, 3:].T)
     if p:
-        cos = q[:, 3:3 + p]
-        dist = np.where(cos > 1e-6, offsets / np.maximum(cos, 1e-6), np.inf)
+        cos = terms[:p]
+        dist = np.where(cos > 1e-6, _column(offsets) / np.maximum(cos, 1e-6), np.inf)
         # soft minimum of the ellipsoid's and the facets' distances: rounded facet edges
-        m = np.minimum(r, dist.min(axis=1))
-        total = np.exp((m - r) / soft) + np.exp((m[:, None] - dist) / (soft[:, None] if col else soft)).sum(axis=1)
+        m = np.minimum(r, dist.min(axis=0))
+        total = np.exp((m - r) / soft) + _sum_rows(np.exp((m - dist) / soft))
         r = m - soft * np.log(total)
     if noise is not None:
-        wave = np.cos(q[:, 3 + p:] + phase).sum(axis=1)
+        wave = _sum_rows(np.cos(terms[p:] + _column(phase)))
         r = r * (1.0 + noise * wave)
     return r * scale
+
+
+def _column(values) -> np.ndarray:
+    """Per-term parameters, (T,) one body's or (N, T) one row each, as (T, 1) or (T, N)."""
+    v = np.asarray(values, float)
+    return v[:, None] if v.ndim == 1 else v.T
+
+
+def _sum_rows(x: np.ndarray) -> np.ndarray:
+    """``x.T.sum(axis=1)`` for x (T, N), to the bit: numpy sums a short contiguous row
+    from 0 in order below 8 terms, else in 8 strided partial sums joined pairwise."""
+    t = len(x)
+    if t == 0:
+        return np.zeros(x.shape[1])
+    if t < 8:
+        s = 0.0 + x[0]
+        for i in range(1, t):
+            s += x[i]
+        return s
+    if t > 128:
+        return np.ascontiguousarray(x.T).sum(axis=1)
+    r = x[:8].copy()
+    full = t - t % 8
+    for i in range(8, full, 8):
+        r += x[i:i + 8]
+    s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for i in range(full, t):
+        s += x[i]
+    return s
 
 
 def radius_groups(fns: RadialFn | list[RadialFn], dirs: np.ndarray) -> np.ndarray:
@@ -149,6 +182,41 @@ def radius_groups(fns: RadialFn | list[RadialFn], dirs: np.ndarray) -> np.ndarra
     return out.reshape(G, M)
 
 
+def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+    """Row i: the reach of ``fns[which[i]]`` along ``dirs[i]`` (N, 3), the bits of a
+    ``radius_along`` call of two rows or more: each body's rows in one product (BLAS
+    rounds many-row products alike whatever the count), the rest in one pass."""
+    dirs = np.ascontiguousarray(dirs, float)
+    which = np.asarray(which, np.intp)
+    if not same_shape(fns):
+        out = np.empty(len(dirs))
+        for k, f in enumerate(fns):
+            sel = np.flatnonzero(which == k)
+            if len(sel):
+                out[sel] = radius_along(f, dirs[np.r_[sel, sel[:1]]])[:len(sel)]
+        return out
+    if fns[0].sphere:
+        return np.array([f.scale for f in fns])[which]
+    f = fns[0]
+    if len(fns) == 1:
+        q = dirs @ f.matrix if len(dirs) > 1 else (np.vstack([dirs, dirs]) @ f.matrix)[:1]
+        return _reach(q, f.n_planes, f.offsets, f.soft, f.amp * f.norm if f.amp > 0 else None, f.phase, f.scale)
+    q = np.empty((len(dirs), f.matrix.shape[1]))
+    for k, g in enumerate(fns):
+        sel = np.flatnonzero(which == k)
+        if len(sel) > 1:
+            q[sel] = dirs[sel] @ g.matrix
+        elif len(sel):
+            q[sel] = (dirs[np.r_[sel, sel]] @ g.matrix)[:1]
+
+    def rows(values):
+        return np.asarray(values, float)[which]
+
+    noise = rows([g.amp * g.norm for g in fns]) if f.amp > 0 else None
+    return _reach(q, f.n_planes, rows([g.offsets for g in fns]), rows([g.soft for g in fns]), noise,
+                  rows([g.phase for g in fns]) if noise is not None else None, rows([g.scale for g in fns]))
+
+
 def same_shape(fns: list[RadialFn]) -> bool:
     """Whether ``fns`` can be evaluated as one stack (all spheres, or all with the same
     facet and noise terms)."""
@@ -170,22 +238,14 @@ def radius_along_rows(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) 
                 out[sel] = radius_along(f, dirs[sel])
         return out
     q = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix for f in fns])[which])
-    e = q[:, :3]
-    r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
     p = fns[0].n_planes
-    if p:
-        cos = q[:, 3:3 + p]
-        offsets = np.stack([f.offsets for f in fns])[which]
-        soft = np.array([f.soft for f in fns])[which]
-        dist = np.where(cos > 1e-6, offsets / np.maximum(cos, 1e-6), np.inf)
-        m = np.minimum(r, dist.min(axis=1))
-        total = np.exp((m - r) / soft) + np.exp((m[:, None] - dist) / soft[:, None]).sum(axis=1)
-        r = m - soft * np.log(total)
+    offsets = np.stack([f.offsets for f in fns])[which] if p else None
+    soft = np.array([f.soft for f in fns])[which] if p else None
+    noise = phase = None
     if q.shape[1] > 3 + p:
-        amp = np.array([f.amp * f.norm for f in fns])[which]
-        wave = np.cos(q[:, 3 + p:] + np.stack([f.phase for f in fns])[which]).sum(axis=1)
-        r = r * (1.0 + amp * wave)
-    return r * np.array([f.scale for f in fns])[which]
+        noise = np.array([f.amp * f.norm for f in fns])[which]
+        phase = np.stack([f.phase for f in fns])[which]
+    return _reach(q, p, offsets, soft, noise, phase, np.array([f.scale for f in fns])[which])
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:

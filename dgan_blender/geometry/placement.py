@@ -13,7 +13,8 @@ import numpy as np
 
 from ..config import SceneConfig
 from ..errors import ConfigError
-from .meshes import RadialFn, icosphere, radius_along, radius_along_rows, radius_groups, same_shape
+from .meshes import (RadialFn, icosphere, radius_along, radius_along_rows, radius_by_fn, radius_groups,
+                     same_shape)
 
 _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
@@ -51,78 +52,96 @@ def penetration(a: Body, ca: np.ndarray, b: Body, cb: np.ndarray) -> float:
 
 
 def _depths(a: Body, ca: np.ndarray, others: list[Body], cb: np.ndarray) -> np.ndarray:
-    """``penetration(a, ca, others[k], cb[k])`` for every k in one pass, to the bit."""
+    """``penetration(a, ca[k], others[k], cb[k])`` for every k in one pass, to the bit."""
     ca = np.broadcast_to(np.asarray(ca, float), cb.shape)
-    fns = [o.rf for o in others]
-    there = _reach_into(a.rf, a.probes[None], ca, fns, cb)
-    back = _reach_into(fns, np.stack([o.probes for o in others]), cb, a.rf, ca)
     depth = np.zeros(len(others))
-    for d in (*there, *back):  # as max() over floats: a NaN never wins
-        depth = np.fmax(depth, d)
+    for d in (*_reach_into([a] * len(others), ca, others, cb), *_reach_into(others, cb, [a] * len(others), ca)):
+        depth = np.fmax(depth, d)  # as max() over floats: a NaN never wins
     return depth
 
 
-def _reach_into(p_fn, p_probes: np.ndarray, cp: np.ndarray, q_fn, cq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pair k: how far the surface of body p (centre ``cp[k]``) reaches into body q
-    (``cq[k]``), coarse (the deepest probe) and fine (around it). ``p_fn``/``q_fn``: one
-    RadialFn for every pair or a list of one per pair; ``p_probes`` (1 or K, 642, 3)."""
+def _too_deep(a: Body, ca: np.ndarray, others: list[Body], cb: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``penetration(a, ca[k], others[k], cb[k]) > allowed[k]`` for every k; the second
+    direction is only looked at where the first stayed within ``allowed``."""
+    deep = np.zeros(len(others), bool)
+    for d in _reach_into([a] * len(others), ca, others, cb):
+        deep |= d > allowed  # NaN compares False: as max() over floats, it never wins
+    rest = np.flatnonzero(~deep)
+    if len(rest):
+        for d in _reach_into([others[k] for k in rest], cb[rest], [a] * len(rest), ca[rest]):
+            deep[rest] |= d > allowed[rest]
+    return deep
+
+
+def _distinct(bodies: list[Body]) -> tuple[list[Body], np.ndarray]:
+    """The distinct bodies and which one each entry is."""
+    seen: dict[int, int] = {}
+    idx = np.array([seen.setdefault(id(b), len(seen)) for b in bodies], np.intp)
+    out = [None] * len(seen)
+    for b, i in zip(bodies, idx):
+        out[i] = b
+    return out, idx
+
+
+def _reach_into(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pair k: how far the surface of body ``p[k]`` (centre ``cp[k]``) reaches into body
+    ``q[k]`` (``cq[k]``), coarse (the deepest probe) and fine (around it): the values of
+    the original one-pair-at-a-time test, to the bit."""
     k_pairs = len(cp)
+    pb, pi = _distinct(p)
+    qb, qi = _distinct(q)
+    pf, qf = [b.rf for b in pb], [b.rf for b in qb]
     towards = cq - cp  # the deepest point of convex pairs
     norm = np.sqrt(np.matmul(towards[:, None, :], towards[:, :, None])[:, 0, 0])  # = np.linalg.norm(row)
     towards = towards / np.maximum(norm, 1e-9)[:, None]
-    tip = towards * radius_groups(p_fn, towards[:, None, :])[:, 0][:, None]
+    tip = towards * radius_groups([pf[i] for i in pi], towards[:, None, :])[:, 0][:, None]  # one-row products
     n = len(_PROBE_DIRS) + 1
-    pts = np.concatenate([np.broadcast_to(p_probes, (k_pairs, n - 1, 3)), tip[:, None, :]], axis=1)
+    probes = np.stack([b.probes for b in pb])[pi]
+    pts = np.concatenate([probes, tip[:, None, :]], axis=1)
     pts = (pts + cp[:, None, :] - cq[:, None, :]).reshape(-1, 3)
     dist = np.linalg.norm(pts, axis=1)
     dirs = (pts / np.maximum(dist[:, None], 1e-9)).reshape(k_pairs, n, 3)
     dist = dist.reshape(k_pairs, n)
-    # only probes that may be the deepest are evaluated (a subset of at least two rows
-    # is one many-row product, so each keeps its bits); the rest cannot win the argmax
-    keep = _may_be_deepest(q_fn, dirs, dist)
-    idx = _padded_rows(keep)
-    rows = np.arange(k_pairs)[:, None]
-    excess = radius_groups(q_fn, dirs[rows, idx]) - dist[rows, idx]
-    pos = np.argmax(excess, axis=1)
-    coarse = excess[np.arange(k_pairs), pos]
-    k = idx[np.arange(k_pairs), pos]
+    # only probes that may be the deepest are evaluated; the rest cannot win the argmax
+    pair, row = np.nonzero(_may_be_deepest(qf, qi, dirs, dist))
+    excess = np.full((k_pairs, n), -np.inf)
+    excess[pair, row] = radius_by_fn(qf, qi[pair], dirs[pair, row]) - dist[pair, row]
+    k = np.argmax(excess, axis=1)
+    coarse = excess[np.arange(k_pairs), k]
     deepest = np.where((k < n - 1)[:, None], _PROBE_DIRS[np.minimum(k, n - 2)], towards)
     fine = (deepest[:, None, :] + _JITTER).reshape(-1, 3)
     fine /= np.linalg.norm(fine, axis=1, keepdims=True)
-    fine = fine.reshape(k_pairs, -1, 3)
-    pts = (fine * radius_groups(p_fn, fine)[..., None] + cp[:, None, :] - cq[:, None, :]).reshape(-1, 3)
+    m = len(_JITTER)
+    pts = fine * radius_by_fn(pf, np.repeat(pi, m), fine)[:, None] + np.repeat(cp - cq, m, axis=0)
     dist = np.linalg.norm(pts, axis=1)
-    fine_excess = radius_groups(q_fn, (pts / np.maximum(dist[:, None], 1e-9)).reshape(k_pairs, -1, 3))
-    fine_excess = fine_excess - dist.reshape(k_pairs, -1)
-    return coarse, fine_excess.max(axis=1)
+    fine_excess = radius_by_fn(qf, np.repeat(qi, m), pts / np.maximum(dist[:, None], 1e-9)) - dist
+    return coarse, fine_excess.reshape(k_pairs, m).max(axis=1)
 
 
-def _may_be_deepest(q_fn, dirs: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    """(K, n) bool: rows whose ``radius - dist`` may be the largest of their pair, from
-    bounds on each body's radial function along each direction (ellipsoid reach, facet
-    offsets, noise amplitude), with a margin far above rounding."""
-    fns = [q_fn] * len(dirs) if isinstance(q_fn, RadialFn) else q_fn
+def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """(K, n) bool: rows whose ``radius - dist`` through ``fns[which[k]]`` may be the
+    largest of their pair, from bounds on the radial function along each direction
+    (ellipsoid reach, facet offsets, noise amplitude), with a margin far above rounding."""
     keep = np.ones(dist.shape, bool)
     if any(f.sphere for f in fns):
         if all(f.sphere for f in fns):  # radius - dist is largest where dist is least
-            scale = np.array([f.scale for f in fns])[:, None]
+            scale = np.array([f.scale for f in fns])[which][:, None]
             keep = scale - dist >= (scale - dist).max(axis=1, keepdims=True) - 1e-9 * (scale + dist)
         return keep
     noise = np.array([f.amp * f.norm * (f.matrix.shape[1] - 3 - f.n_planes) for f in fns])
-    if (noise >= 0.5).any():
+    if (noise >= 0.5).any() or not same_shape(fns):
         return keep
-    ell = np.stack([f.matrix[:, :3] for f in fns])
-    e = np.einsum("knj,kjc->knc", dirs, ell)
+    e = np.matmul(dirs, np.stack([f.matrix[:, :3] for f in fns])[which])
     r_ell = 1.0 / np.sqrt(np.einsum("knc,knc->kn", e, e))
-    scale = np.array([f.scale for f in fns])[:, None]
-    noise = noise[:, None]
+    scale = np.array([f.scale for f in fns])[which][:, None]
+    noise = noise[which][:, None]
     upper = r_ell * (1.0 + noise) * scale * (1 + 1e-9)
     lower = r_ell
     if fns[0].n_planes:  # the soft minimum lies under min(ellipsoid, facets) by < soft * log(P + 1)
-        offset = np.array([f.offsets.min() for f in fns])[:, None]
+        offset = np.array([f.offsets.min() for f in fns])[which][:, None]
         if (offset <= 0).any():
             return keep
-        soft = np.array([f.soft * np.log(f.n_planes + 1.0) for f in fns])[:, None]
+        soft = np.array([f.soft * np.log(f.n_planes + 1.0) for f in fns])[which][:, None]
         lower = np.minimum(r_ell, offset * (1 - 1e-9)) - soft
     lower = np.where(lower >= 0, lower * (1.0 - noise), lower * (1.0 + noise)) * scale
     lower = lower - 1e-9 * np.abs(lower)
@@ -130,16 +149,6 @@ def _may_be_deepest(q_fn, dirs: np.ndarray, dist: np.ndarray) -> np.ndarray:
     ok = np.isfinite(best[:, 0]) & np.isfinite(upper).all(axis=1)
     keep[ok] = (upper - dist)[ok] >= best[ok] - 1e-9 * scale[ok]
     return keep
-
-
-def _padded_rows(keep: np.ndarray) -> np.ndarray:
-    """(K, m) indices of each row's True columns in order, padded by repeating the
-    last (m >= 2: a one-row product would round differently)."""
-    counts = keep.sum(axis=1)
-    m = max(int(counts.max()), 2)
-    order = np.argsort(~keep, axis=1, kind="stable")[:, :m]
-    last = order[np.arange(len(keep)), np.maximum(counts, 1) - 1]
-    return np.where(np.arange(m)[None, :] < counts[:, None], order, last[:, None])
 
 
 class Packer:
@@ -156,25 +165,24 @@ class Packer:
         self._diam = np.zeros(0)
 
     def fits(self, body: Body, c: np.ndarray, ignore: int = -1) -> bool:
-        if not (0.0 <= c[0] <= self.w and 0.0 <= c[1] <= self.h):
-            return False
-        if c[2] - body.bottom < -self.tol * body.diameter:
-            return False
-        if not len(self.placed):
-            return True
-        dist = np.linalg.norm(self._centres - c, axis=1)
+        return bool(self.fits_many(body, np.asarray(c, float)[None])[0])
+
+    def fits_many(self, body: Body, cands: np.ndarray) -> np.ndarray:
+        """``fits(body, c)`` for each row of ``cands`` (N, 3), all pairs in one pass."""
+        x, y, z = cands[:, 0], cands[:, 1], cands[:, 2]
+        ok = (0.0 <= x) & (x <= self.w) & (0.0 <= y) & (y <= self.h)
+        ok &= ~(z - body.bottom < -self.tol * body.diameter)
+        if not len(self.placed) or not ok.any():
+            return ok
+        dist = np.linalg.norm(self._centres[None, :, :] - cands[:, None, :], axis=2)
         slack = self.tol * np.minimum(body.diameter, self._diam)
-        if (dist < self._rmin + body.rmin - slack).any():  # inner spheres overlap: no need to look
-            return False
-        near = np.flatnonzero(dist < self._rmax + body.rmax)
-        near = near[np.argsort(dist[near])]
-        # nearest first, a few at a time: the first overlap ends the test
-        for start in range(0, len(near), _CHUNK):
-            ks = near[start:start + _CHUNK]
-            allowed = self.tol * np.minimum(body.diameter, self._diam[ks])
-            if (_depths(body, c, [self.placed[k] for k in ks], self._centres[ks]) > allowed + 1e-9).any():
-                return False
-        return True
+        ok &= ~(dist < self._rmin + body.rmin - slack).any(axis=1)  # inner spheres overlap: no need to look
+        cand, other = np.nonzero((dist < self._rmax + body.rmax) & ok[:, None])
+        if len(cand):
+            allowed = self.tol * np.minimum(body.diameter, self._diam[other]) + 1e-9
+            deep = _too_deep(body, cands[cand], [self.placed[k] for k in other], self._centres[other], allowed)
+            ok[cand[deep]] = False
+        return ok
 
     def add(self, body: Body, c: np.ndarray) -> int:
         body.centre = np.asarray(c, float)
@@ -305,12 +313,16 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
             states.append(rng.bit_generator.state)
         cand, score = _scored(packer, body, anchors, np.array(phi), np.array(s), np.array(noise),
                               member_set, centroid, scale)
+        order = [np.argsort(score[i]) for i in range(rounds)]
+        known = np.zeros((rounds, batch), np.int8)  # overlap test: 0 not yet made, 1 fits, -1 not
         for i in range(rounds):
             tried += batch
-            for k in np.argsort(score[i]):
+            for k in order[i]:
                 if not np.isfinite(score[i, k]) or score[i, k] >= best_score:
                     break
-                if packer.fits(body, cand[i, k]):
+                if not known[i, k]:
+                    _test_ahead(packer, body, cand, score, order, known, i, k, best_score)
+                if known[i, k] > 0:
                     best, best_score = cand[i, k], score[i, k]
                     found += 1
                     break
@@ -320,6 +332,23 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
     if best is None:
         raise _cannot_pack(packer.cfg)
     return best
+
+
+def _test_ahead(packer: Packer, body: Body, cand: np.ndarray, score: np.ndarray, order: list[np.ndarray],
+                known: np.ndarray, i: int, k: int, best_score: float) -> None:
+    """Test candidate k of batch i, and with it the candidate each later batch would
+    test next if the search gets there (its best one not yet known not to fit, when
+    it may still beat ``best_score``): one overlap pass instead of one per batch."""
+    want = [(i, k)]
+    for j in range(i + 1, len(order)):
+        for kk in order[j]:
+            if not np.isfinite(score[j, kk]) or score[j, kk] >= best_score or known[j, kk] > 0:
+                break
+            if not known[j, kk]:
+                want.append((j, kk))
+                break
+    rows, cols = np.array(want).T
+    known[rows, cols] = np.where(packer.fits_many(body, cand[rows, cols]), 1, -1)
 
 
 def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s: np.ndarray,
