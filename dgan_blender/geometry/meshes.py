@@ -62,12 +62,14 @@ class RadialFn:
     per-call overhead. Rotation, axes, facet normals and noise directions are folded
     into one 3 x (3 + P + K) matrix: one product gives every projection."""
 
-    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm", "shape")
+    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm", "shape",
+                 "_bounds")
 
     def __init__(self, fn: dict):
         self.sphere = fn["type"] == "sphere"
         self.scale = float(fn["scale"])
         self.shape: tuple = ("sphere",)
+        self._bounds: tuple | None | bool = False
         if self.sphere:
             return
         rot = np.asarray(fn["rotation"], float).reshape(3, 3)
@@ -85,6 +87,30 @@ class RadialFn:
         # the surface noise lobes * local . n_k: all linear in dirs
         self.matrix = np.hstack([rot / axes[None, :], rot @ normals.T, lobes * (rot @ ndirs.T)])
         self.shape = (self.matrix.shape, self.n_planes, self.amp > 0)
+
+    def bounds(self) -> tuple | None:
+        """(lower, upper, scale, noise, facet offset, soft margin, scale): the reach over all
+        directions lies in [lower, upper] (nm); from the ellipsoid reach r along a
+        direction, in [(min(r, offset) - soft) (1 -+ noise), r (1 + noise)] x scale.
+        None where no such bound is simple (deep noise, facets through the centre)."""
+        if self._bounds is not False:
+            return self._bounds
+        if self.sphere:
+            self._bounds = (self.scale * (1 - 1e-12), self.scale * (1 + 1e-12), self.scale, 0.0, np.inf, 0.0, self.scale)
+            return self._bounds
+        noise = self.amp * self.norm * (self.matrix.shape[1] - 3 - self.n_planes) if self.amp > 0 else 0.0
+        inv = np.linalg.norm(self.matrix[:, :3], axis=0)  # 1 / semi-axes
+        offset = float(self.offsets.min()) * (1 - 1e-9) if self.n_planes else np.inf
+        soft = self.soft * np.log(self.n_planes + 1.0) if self.n_planes else 0.0
+        if noise >= 0.5 or offset <= 0:
+            self._bounds = None
+            return None
+        lo_ell, hi_ell = 1.0 / inv.max() * (1 - 1e-9), 1.0 / inv.min() * (1 + 1e-9)
+        lower = (min(lo_ell, offset) - soft)
+        lower = (lower * (1 - noise) if lower >= 0 else lower * (1 + noise)) * self.scale
+        upper = hi_ell * (1 + noise) * self.scale * (1 + 1e-9)
+        self._bounds = (lower - 1e-9 * abs(lower), upper, self.scale, noise, offset, soft, self.scale)
+        return self._bounds
 
 
 def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:

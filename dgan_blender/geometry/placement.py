@@ -20,6 +20,7 @@ _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
 _CHUNK = 8  # neighbours tested for overlap in one pass
 _AHEAD = 16  # candidate batches made in one pass when attaching
+_TEST_AHEAD = 3  # later batches whose next candidate is tested along with the one asked for
 
 
 @dataclass
@@ -98,14 +99,14 @@ def _reach_into(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) ->
     n = len(_PROBE_DIRS) + 1
     probes = np.stack([b.probes for b in pb])[pi]
     pts = np.concatenate([probes, tip[:, None, :]], axis=1)
-    pts = (pts + cp[:, None, :] - cq[:, None, :]).reshape(-1, 3)
-    dist = np.linalg.norm(pts, axis=1)
-    dirs = (pts / np.maximum(dist[:, None], 1e-9)).reshape(k_pairs, n, 3)
-    dist = dist.reshape(k_pairs, n)
+    pts = pts + cp[:, None, :] - cq[:, None, :]
+    dist = np.linalg.norm(pts.reshape(-1, 3), axis=1).reshape(k_pairs, n)
     # only probes that may be the deepest are evaluated; the rest cannot win the argmax
-    pair, row = np.nonzero(_may_be_deepest(qf, qi, dirs, dist))
+    pair, row = _may_be_deepest(qf, qi, pts, dist)
+    d = dist[pair, row]
+    dirs = pts[pair, row] / np.maximum(d[:, None], 1e-9)
     excess = np.full((k_pairs, n), -np.inf)
-    excess[pair, row] = radius_by_fn(qf, qi[pair], dirs[pair, row]) - dist[pair, row]
+    excess[pair, row] = radius_by_fn(qf, qi[pair], dirs) - d
     k = np.argmax(excess, axis=1)
     coarse = excess[np.arange(k_pairs), k]
     deepest = np.where((k < n - 1)[:, None], _PROBE_DIRS[np.minimum(k, n - 2)], towards)
@@ -118,37 +119,38 @@ def _reach_into(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) ->
     return coarse, fine_excess.reshape(k_pairs, m).max(axis=1)
 
 
-def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray, dist: np.ndarray) -> np.ndarray:
-    """(K, n) bool: rows whose ``radius - dist`` through ``fns[which[k]]`` may be the
-    largest of their pair, from bounds on the radial function along each direction
-    (ellipsoid reach, facet offsets, noise amplitude), with a margin far above rounding."""
-    keep = np.ones(dist.shape, bool)
-    if any(f.sphere for f in fns):
-        if all(f.sphere for f in fns):  # radius - dist is largest where dist is least
-            scale = np.array([f.scale for f in fns])[which][:, None]
-            keep = scale - dist >= (scale - dist).max(axis=1, keepdims=True) - 1e-9 * (scale + dist)
-        return keep
-    noise = np.array([f.amp * f.norm * (f.matrix.shape[1] - 3 - f.n_planes) for f in fns])
-    if (noise >= 0.5).any() or not same_shape(fns):
-        return keep
-    e = np.matmul(dirs, np.stack([f.matrix[:, :3] for f in fns])[which])
-    r_ell = 1.0 / np.sqrt(np.einsum("knc,knc->kn", e, e))
-    scale = np.array([f.scale for f in fns])[which][:, None]
-    noise = noise[which][:, None]
+def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pts: np.ndarray,
+                    dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, row) of the points ``pts`` (K, n, 3) whose ``radius - dist`` through
+    ``fns[which[k]]`` may be the largest of their pair, from bounds on the radial
+    function (over all directions, then along each), with a margin far above rounding."""
+    bounds = [f.bounds() for f in fns]
+    if any(b is None for b in bounds) or len({f.sphere for f in fns}) > 1:
+        return np.nonzero(np.ones(dist.shape, bool))
+    lo, hi, scale = (np.array([b[i] for b in bounds])[which] for i in (0, 1, 2))
+    best = lo - dist.min(axis=1)  # the largest radius - dist is at least this
+    pair, row = np.nonzero(hi[:, None] - dist >= (best - 1e-9 * scale)[:, None])
+    if fns[0].sphere:
+        return pair, row
+    d = dist[pair, row]
+    dirs = pts[pair, row] / np.maximum(d[:, None], 1e-9)
+    e = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix[:, :3] for f in fns])[which[pair]])
+    lower, upper = _directional_bounds(fns, which[pair], 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
+    best = np.full(dist.shape, -np.inf)
+    best[pair, row] = lower - d
+    best = best.max(axis=1)
+    keep = upper - d >= best[pair] - 1e-9 * scale[pair]
+    return pair[keep], row[keep]
+
+
+def _directional_bounds(fns: list[RadialFn], which: np.ndarray, r_ell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on the radial function from its ellipsoid part ``r_ell`` (unit scale)."""
+    b = np.array([f.bounds()[3:] for f in fns])[which]
+    noise, offset, soft, scale = b.T
     upper = r_ell * (1.0 + noise) * scale * (1 + 1e-9)
-    lower = r_ell
-    if fns[0].n_planes:  # the soft minimum lies under min(ellipsoid, facets) by < soft * log(P + 1)
-        offset = np.array([f.offsets.min() for f in fns])[which][:, None]
-        if (offset <= 0).any():
-            return keep
-        soft = np.array([f.soft * np.log(f.n_planes + 1.0) for f in fns])[which][:, None]
-        lower = np.minimum(r_ell, offset * (1 - 1e-9)) - soft
+    lower = np.minimum(r_ell, offset) - soft  # the soft minimum lies under min(ellipsoid, facets)
     lower = np.where(lower >= 0, lower * (1.0 - noise), lower * (1.0 + noise)) * scale
-    lower = lower - 1e-9 * np.abs(lower)
-    best = (lower - dist).max(axis=1, keepdims=True)
-    ok = np.isfinite(best[:, 0]) & np.isfinite(upper).all(axis=1)
-    keep[ok] = (upper - dist)[ok] >= best[ok] - 1e-9 * scale[ok]
-    return keep
+    return lower - 1e-9 * np.abs(lower), upper
 
 
 class Packer:
@@ -340,7 +342,7 @@ def _test_ahead(packer: Packer, body: Body, cand: np.ndarray, score: np.ndarray,
     test next if the search gets there (its best one not yet known not to fit, when
     it may still beat ``best_score``): one overlap pass instead of one per batch."""
     want = [(i, k)]
-    for j in range(i + 1, len(order)):
+    for j in range(i + 1, min(len(order), i + 1 + _TEST_AHEAD)):
         for kk in order[j]:
             if not np.isfinite(score[j, kk]) or score[j, kk] >= best_score or known[j, kk] > 0:
                 break
