@@ -20,7 +20,7 @@ _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
 _CHUNK = 8  # neighbours tested for overlap in one pass
 _AHEAD = 16  # candidate batches made in one pass when attaching
-_TEST_AHEAD = 3  # later batches whose next candidate is tested along with the one asked for
+_TEST_AHEAD = 2  # later batches whose next candidate is tested along with the one asked for
 
 
 @dataclass
@@ -56,21 +56,35 @@ def _depths(a: Body, ca: np.ndarray, others: list[Body], cb: np.ndarray) -> np.n
     """``penetration(a, ca[k], others[k], cb[k])`` for every k in one pass, to the bit."""
     ca = np.broadcast_to(np.asarray(ca, float), cb.shape)
     depth = np.zeros(len(others))
-    for d in (*_reach_into([a] * len(others), ca, others, cb), *_reach_into(others, cb, [a] * len(others), ca)):
-        depth = np.fmax(depth, d)  # as max() over floats: a NaN never wins
+    for p, cp, q, cq in (([a] * len(others), ca, others, cb), (others, cb, [a] * len(others), ca)):
+        coarse, deepest = _coarse(p, cp, q, cq)
+        for d in (coarse, _fine(p, cp, q, cq, deepest)):
+            depth = np.fmax(depth, d)  # as max() over floats: a NaN never wins
     return depth
 
 
-def _too_deep(a: Body, ca: np.ndarray, others: list[Body], cb: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """``penetration(a, ca[k], others[k], cb[k]) > allowed[k]`` for every k; the second
-    direction is only looked at where the first stayed within ``allowed``."""
+def _too_deep(a: Body, ca: np.ndarray, others: list[Body], cb: np.ndarray, allowed: np.ndarray,
+              group: np.ndarray) -> np.ndarray:
+    """``penetration(a, ca[k], others[k], cb[k]) > allowed[k]`` for every pair k that
+    decides its candidate ``group[k]``: the four looks (coarse and fine, each way) go
+    in turn, each only at pairs whose candidate no earlier look has ruled out."""
     deep = np.zeros(len(others), bool)
-    for d in _reach_into([a] * len(others), ca, others, cb):
-        deep |= d > allowed  # NaN compares False: as max() over floats, it never wins
-    rest = np.flatnonzero(~deep)
-    if len(rest):
-        for d in _reach_into([others[k] for k in rest], cb[rest], [a] * len(rest), ca[rest]):
-            deep[rest] |= d > allowed[rest]
+    out = np.zeros(group.max() + 1, bool)
+    for there in (True, False):
+        live = np.flatnonzero(~out[group])
+        if not len(live):
+            break
+        p, cp = ([a] * len(live), ca[live]) if there else ([others[k] for k in live], cb[live])
+        q, cq = ([others[k] for k in live], cb[live]) if there else ([a] * len(live), ca[live])
+        coarse, deepest = _coarse(p, cp, q, cq)
+        deep[live] |= coarse > allowed[live]  # NaN compares False: as in max() over floats, it never wins
+        out[group[deep]] = True
+        still = np.flatnonzero(~out[group[live]])
+        if len(still):
+            k = live[still]
+            fine = _fine([p[i] for i in still], cp[still], [q[i] for i in still], cq[still], deepest[still])
+            deep[k] |= fine > allowed[k]
+            out[group[deep]] = True
     return deep
 
 
@@ -84,10 +98,10 @@ def _distinct(bodies: list[Body]) -> tuple[list[Body], np.ndarray]:
     return out, idx
 
 
-def _reach_into(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pair k: how far the surface of body ``p[k]`` (centre ``cp[k]``) reaches into body
-    ``q[k]`` (``cq[k]``), coarse (the deepest probe) and fine (around it): the values of
-    the original one-pair-at-a-time test, to the bit."""
+    ``q[k]`` (``cq[k]``) at the deepest of its probes, and that probe's direction: the
+    values of the original one-pair-at-a-time test, to the bit."""
     k_pairs = len(cp)
     pb, pi = _distinct(p)
     qb, qi = _distinct(q)
@@ -110,13 +124,23 @@ def _reach_into(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) ->
     k = np.argmax(excess, axis=1)
     coarse = excess[np.arange(k_pairs), k]
     deepest = np.where((k < n - 1)[:, None], _PROBE_DIRS[np.minimum(k, n - 2)], towards)
+    return coarse, deepest
+
+
+def _fine(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray, deepest: np.ndarray) -> np.ndarray:
+    """Pair k: the deepest reach of ``p[k]`` into ``q[k]`` among directions just around
+    ``deepest[k]`` (contacts of elongated, faceted bodies fall between coarse probes)."""
+    k_pairs = len(cp)
+    pb, pi = _distinct(p)
+    qb, qi = _distinct(q)
+    pf, qf = [b.rf for b in pb], [b.rf for b in qb]
     fine = (deepest[:, None, :] + _JITTER).reshape(-1, 3)
     fine /= np.linalg.norm(fine, axis=1, keepdims=True)
     m = len(_JITTER)
     pts = fine * radius_by_fn(pf, np.repeat(pi, m), fine)[:, None] + np.repeat(cp - cq, m, axis=0)
     dist = np.linalg.norm(pts, axis=1)
     fine_excess = radius_by_fn(qf, np.repeat(qi, m), pts / np.maximum(dist[:, None], 1e-9)) - dist
-    return coarse, fine_excess.reshape(k_pairs, m).max(axis=1)
+    return fine_excess.reshape(k_pairs, m).max(axis=1)
 
 
 def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pts: np.ndarray,
@@ -182,7 +206,8 @@ class Packer:
         cand, other = np.nonzero((dist < self._rmax + body.rmax) & ok[:, None])
         if len(cand):
             allowed = self.tol * np.minimum(body.diameter, self._diam[other]) + 1e-9
-            deep = _too_deep(body, cands[cand], [self.placed[k] for k in other], self._centres[other], allowed)
+            deep = _too_deep(body, cands[cand], [self.placed[k] for k in other], self._centres[other], allowed,
+                             cand)
             ok[cand[deep]] = False
         return ok
 
@@ -408,29 +433,38 @@ def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndar
     """Centre heights at which ``body`` above ``xy[i]`` touches ``others[which[i]]`` from
     above (fixed point on the centre-line contact distance; -inf: no contact). All
     pairs in one evaluation: placement spends most of its time here. ``calls``: the
-    pairs per batch, consecutive (default: one batch)."""
+    pairs per batch, consecutive (default: one batch). A pair that misses is dropped
+    from later steps (it ends at -inf whatever they give)."""
     oc = np.array([o.centre for o in others])[which]
     rmax = np.array([o.rmax for o in others])[which]
     fns = [o.rf for o in others]
     calls = np.array([len(xy)]) if calls is None else calls
+    alone = np.repeat(calls == 1, calls)  # pairs that were a batch's only one: one-row products
     z = oc[:, 2] + np.sqrt(np.maximum((rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
     miss = np.zeros(len(xy), bool)
+    live = np.arange(len(xy))
+    drop = same_shape(fns)  # else radius_along_rows evaluates per body, and row counts matter
     for _ in range(6):
-        v = np.column_stack([xy - oc[:, :2], z - oc[:, 2]])
+        v = np.column_stack([xy[live] - oc[live, :2], z[live] - oc[live, 2]])
         u = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        d = radius_along_rows(fns, which, u) + _radius_per_call(body.rf, -u, calls)
-        miss |= d <= dxy
-        z = oc[:, 2] + np.sqrt(np.maximum(d * d - dxy * dxy, 0.0))
+        d = radius_along_rows(fns, which[live], u) + _radius_as_called(body.rf, -u, alone[live])
+        dl = dxy[live]
+        miss[live] |= d <= dl
+        z[live] = oc[live, 2] + np.sqrt(np.maximum(d * d - dl * dl, 0.0))
+        if drop:
+            live = live[~miss[live]]
+            if not len(live):
+                break
     z[miss] = -np.inf
     return z
 
 
-def _radius_per_call(fn: RadialFn, dirs: np.ndarray, calls: np.ndarray) -> np.ndarray:
-    """``radius_along(fn, part)`` for consecutive parts of ``dirs`` of ``calls`` rows each,
-    concatenated: a one-row part is a one-row product, the rest one product together."""
-    out = radius_groups(fn, dirs[None])[0]
-    if len(dirs) > 1 and (calls == 1).any():
-        at = (np.cumsum(calls) - calls)[calls == 1]
+def _radius_as_called(fn: RadialFn, dirs: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    """``radius_along(fn, .)`` of each row as the original calls made it: rows marked
+    ``alone`` in one-row products, the rest in many-row ones."""
+    out = radius_by_fn([fn], np.zeros(len(dirs), np.intp), dirs)
+    if alone.any():
+        at = np.flatnonzero(alone)
         out[at] = radius_groups(fn, dirs[at][:, None, :])[:, 0]
     return out
 
