@@ -20,6 +20,7 @@ _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
 _CHUNK = 8  # neighbours tested for overlap in one pass
 _AHEAD = 16  # candidate batches made in one pass when attaching
+_TEST_NEXT = 1  # further candidates of the same batch tested along with the one asked for
 _TEST_AHEAD = 2  # later batches whose next candidate is tested along with the one asked for
 
 
@@ -195,14 +196,9 @@ class Packer:
 
     def fits_many(self, body: Body, cands: np.ndarray) -> np.ndarray:
         """``fits(body, c)`` for each row of ``cands`` (N, 3), all pairs in one pass."""
-        x, y, z = cands[:, 0], cands[:, 1], cands[:, 2]
-        ok = (0.0 <= x) & (x <= self.w) & (0.0 <= y) & (y <= self.h)
-        ok &= ~(z - body.bottom < -self.tol * body.diameter)
-        if not len(self.placed) or not ok.any():
+        ok, dist = self._plainly(body, cands)
+        if dist is None:
             return ok
-        dist = np.linalg.norm(self._centres[None, :, :] - cands[:, None, :], axis=2)
-        slack = self.tol * np.minimum(body.diameter, self._diam)
-        ok &= ~(dist < self._rmin + body.rmin - slack).any(axis=1)  # inner spheres overlap: no need to look
         cand, other = np.nonzero((dist < self._rmax + body.rmax) & ok[:, None])
         if len(cand):
             allowed = self.tol * np.minimum(body.diameter, self._diam[other]) + 1e-9
@@ -210,6 +206,22 @@ class Packer:
                              cand)
             ok[cand[deep]] = False
         return ok
+
+    def plainly_out(self, body: Body, cands: np.ndarray) -> np.ndarray:
+        """Candidates that fail the cheap part of ``fits`` (outside the field, under the
+        substrate, inner spheres overlapping)."""
+        return ~self._plainly(body, cands)[0]
+
+    def _plainly(self, body: Body, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        x, y, z = cands[:, 0], cands[:, 1], cands[:, 2]
+        ok = (0.0 <= x) & (x <= self.w) & (0.0 <= y) & (y <= self.h)
+        ok &= ~(z - body.bottom < -self.tol * body.diameter)
+        if not len(self.placed) or not ok.any():
+            return ok, None
+        dist = np.linalg.norm(self._centres[None, :, :] - cands[:, None, :], axis=2)
+        slack = self.tol * np.minimum(body.diameter, self._diam)
+        ok &= ~(dist < self._rmin + body.rmin - slack).any(axis=1)  # inner spheres overlap: no need to look
+        return ok, dist
 
     def add(self, body: Body, c: np.ndarray) -> int:
         body.centre = np.asarray(c, float)
@@ -342,6 +354,7 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
                               member_set, centroid, scale)
         order = [np.argsort(score[i]) for i in range(rounds)]
         known = np.zeros((rounds, batch), np.int8)  # overlap test: 0 not yet made, 1 fits, -1 not
+        known[packer.plainly_out(body, cand.reshape(-1, 3)).reshape(rounds, batch)] = -1
         for i in range(rounds):
             tried += batch
             for k in order[i]:
@@ -367,6 +380,8 @@ def _test_ahead(packer: Packer, body: Body, cand: np.ndarray, score: np.ndarray,
     test next if the search gets there (its best one not yet known not to fit, when
     it may still beat ``best_score``): one overlap pass instead of one per batch."""
     want = [(i, k)]
+    more = [kk for kk in order[i] if not known[i, kk] and kk != k and score[i, kk] < best_score]
+    want += [(i, kk) for kk in more[:_TEST_NEXT]]
     for j in range(i + 1, min(len(order), i + 1 + _TEST_AHEAD)):
         for kk in order[j]:
             if not np.isfinite(score[j, kk]) or score[j, kk] >= best_score or known[j, kk] > 0:
