@@ -315,6 +315,38 @@ def particle_mesh(fn: dict, diameter_nm: float, level: int) -> tuple[Mesh, dict]
     return Mesh(unit * scale, np.array(faces)), fn
 
 
+def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple[list[Mesh], list[dict], np.ndarray]:
+    """``particle_mesh`` of every (fn, diameter) in one pass, to the bit; also each
+    one's reach at unit scale along the icosphere's directions (G, V), which holds the
+    reach along every coarser icosphere's directions too (they come first)."""
+    dirs, faces = icosphere(level)
+    fns = [dict(fn, scale=1.0) for fn in fns]
+    if not fns:
+        return [], [], np.zeros((0, len(dirs)))
+    g, v = len(fns), len(dirs)
+    reach = radius_groups([RadialFn(fn) for fn in fns], np.broadcast_to(dirs, (g, v, 3)))
+    unit = dirs[None, :, :] * reach[:, :, None]
+    vols = _volumes(unit, faces)
+    meshes, out = [], []
+    for k, fn in enumerate(fns):
+        scale = (np.pi / 6.0 * float(diameters[k]) ** 3 / float(vols[k])) ** (1.0 / 3.0)
+        fn["scale"] = float(scale)
+        meshes.append(Mesh(unit[k] * scale, np.array(faces)))
+        out.append(fn)
+    return meshes, out, reach
+
+
+def _volumes(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """``mesh_volume`` of each of (G, V, 3) with the same faces, to the bit (the cross
+    product written out as numpy's ``cross`` computes it)."""
+    a, b, c = (vertices[:, faces[:, k]].reshape(-1, 3) for k in range(3))
+    cross = np.empty_like(b)
+    cross[:, 0] = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
+    cross[:, 1] = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
+    cross[:, 2] = b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0]
+    return np.einsum("ij,ij->i", a, cross).reshape(len(vertices), -1).sum(axis=1) / 6.0
+
+
 def translated(mesh: Mesh, offset: np.ndarray) -> Mesh:
     return Mesh(mesh.vertices + np.asarray(offset, float)[None, :], mesh.faces)
 

@@ -36,10 +36,16 @@ class Body:
     probes: np.ndarray | None = None  # surface points relative to the centre
 
     @classmethod
-    def of(cls, fn: dict, diameter: float, vertices: np.ndarray) -> "Body":
-        """``vertices``: the mesh about its centre; its lowest point rests on z = 0."""
+    def of(cls, fn: dict, diameter: float, vertices: np.ndarray, unit_reach: np.ndarray | None = None) -> "Body":
+        """``vertices``: the mesh about its centre; its lowest point rests on z = 0.
+        ``unit_reach``: the reach at scale 1 along the first directions of an
+        icosphere of level >= 3 (from ``particle_meshes``), which saves evaluating it."""
         rf = RadialFn(fn)
-        probes = _PROBE_DIRS * radius_along(rf, _PROBE_DIRS)[:, None]
+        if unit_reach is not None and len(unit_reach) >= len(_PROBE_DIRS):
+            reach = unit_reach[:len(_PROBE_DIRS)] * rf.scale  # what radius_along gives: the unit reach, scaled
+        else:
+            reach = radius_along(rf, _PROBE_DIRS)
+        probes = _PROBE_DIRS * reach[:, None]
         r = np.linalg.norm(vertices, axis=1)
         # inner radius a little under the sampled minimum: surfaces dip between vertices
         return cls(fn, float(r.max()), float(-vertices[:, 2].min()), diameter,
