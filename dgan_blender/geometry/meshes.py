@@ -8,6 +8,7 @@ ask "how far does this particle reach along d?" exactly, without the mesh.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -326,7 +327,10 @@ def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple
     g, v = len(fns), len(dirs)
     reach = radius_groups([RadialFn(fn) for fn in fns], np.broadcast_to(dirs, (g, v, 3)))
     unit = dirs[None, :, :] * reach[:, :, None]
-    vols = _volumes(unit, faces)
+    if all(fn == fns[0] for fn in fns):  # e.g. spheres: one shape, one volume
+        vols = np.repeat(_volumes(unit[:1], faces), g)
+    else:
+        vols = _volumes(unit, faces)
     meshes, out = [], []
     for k, fn in enumerate(fns):
         scale = (np.pi / 6.0 * float(diameters[k]) ** 3 / float(vols[k])) ** (1.0 / 3.0)
@@ -339,7 +343,10 @@ def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple
 def _volumes(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """``mesh_volume`` of each of (G, V, 3) with the same faces, to the bit (the cross
     product written out as numpy's ``cross`` computes it)."""
-    a, b, c = (vertices[:, faces[:, k]].reshape(-1, 3) for k in range(3))
+    g, v = vertices.shape[:2]
+    flat = vertices.reshape(-1, 3)
+    base = (np.arange(g) * v)[:, None]
+    a, b, c = (flat[(base + faces[:, k]).ravel()] for k in range(3))
     cross = np.empty_like(b)
     cross[:, 0] = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
     cross[:, 1] = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
@@ -361,9 +368,11 @@ def tube_mesh(points: np.ndarray, radius_nm: float, sides: int = 12) -> Mesh:
     normals = np.empty_like(pts)
     for i in range(k):  # parallel transport keeps the rings from twisting
         n = ref - tang[i] * (ref @ tang[i])
-        if np.linalg.norm(n) < 1e-6:
+        size = math.sqrt(n.dot(n))  # what np.linalg.norm computes, without its overhead
+        if size < 1e-6:
             n = np.cross(tang[i], [1.0, 0.0, 0.0])
-        normals[i] = ref = n / np.linalg.norm(n)
+            size = math.sqrt(n.dot(n))
+        normals[i] = ref = n / size
     binorm = np.cross(tang, normals)
     ang = 2 * np.pi * np.arange(sides) / sides
     ring = np.cos(ang)[None, :, None] * normals[:, None, :] + np.sin(ang)[None, :, None] * binorm[:, None, :]
