@@ -157,25 +157,27 @@ def _column(values) -> np.ndarray:
 
 def _sum_rows(x: np.ndarray) -> np.ndarray:
     """``x.T.sum(axis=1)`` for x (T, N), to the bit: numpy sums a short contiguous row
-    from 0 in order below 8 terms, else in 8 strided partial sums joined pairwise."""
+    in order below 8 terms, else in 8 strided partial sums joined pairwise."""
     t = len(x)
     if t == 0:
         return np.zeros(x.shape[1])
     if t < 8:
-        s = 0.0 + x[0]
-        for i in range(1, t):
-            s += x[i]
-        return s
+        return np.add.reduce(x, axis=0)  # row after row, in order
     if t > 128:
         return np.ascontiguousarray(x.T).sum(axis=1)
-    r = x[:8].copy()
     full = t - t % 8
-    for i in range(8, full, 8):
-        r += x[i:i + 8]
-    s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    r = np.add.reduce(x[:full].reshape(-1, 8, x.shape[1]), axis=0) if full > 8 else x[:8]
+    r = r[0::2] + r[1::2]  # (r0 + r1), (r2 + r3), (r4 + r5), (r6 + r7)
+    r = r[0::2] + r[1::2]
+    s = r[0] + r[1]
     for i in range(full, t):
-        s += x[i]
+        s = s + x[i]
     return s
+
+
+def row_norms(v: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """``np.linalg.norm(v, axis=-1)`` of real rows, to the bit, without its overhead."""
+    return np.sqrt(np.add.reduce(v * v, axis=-1, keepdims=keepdims))
 
 
 def radius_groups(fns: RadialFn | list[RadialFn], dirs: np.ndarray) -> np.ndarray:

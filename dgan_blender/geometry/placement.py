@@ -14,7 +14,7 @@ import numpy as np
 from ..config import SceneConfig
 from ..errors import ConfigError
 from .meshes import (RadialFn, icosphere, radius_along, radius_along_rows, radius_by_fn, radius_groups,
-                     same_shape)
+                     row_norms, same_shape)
 
 _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
@@ -121,7 +121,7 @@ def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tup
     probes = np.stack([b.probes for b in pb])[pi]
     pts = np.concatenate([probes, tip[:, None, :]], axis=1)
     pts = pts + cp[:, None, :] - cq[:, None, :]
-    dist = np.linalg.norm(pts.reshape(-1, 3), axis=1).reshape(k_pairs, n)
+    dist = row_norms(pts.reshape(-1, 3)).reshape(k_pairs, n)
     # only probes that may be the deepest are evaluated; the rest cannot win the argmax
     pair, row = _may_be_deepest(qf, qi, pts, dist)
     d = dist[pair, row]
@@ -142,10 +142,10 @@ def _fine(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray, deepest:
     qb, qi = _distinct(q)
     pf, qf = [b.rf for b in pb], [b.rf for b in qb]
     fine = (deepest[:, None, :] + _JITTER).reshape(-1, 3)
-    fine /= np.linalg.norm(fine, axis=1, keepdims=True)
+    fine /= row_norms(fine, keepdims=True)
     m = len(_JITTER)
     pts = fine * radius_by_fn(pf, np.repeat(pi, m), fine)[:, None] + np.repeat(cp - cq, m, axis=0)
-    dist = np.linalg.norm(pts, axis=1)
+    dist = row_norms(pts)
     fine_excess = radius_by_fn(qf, np.repeat(qi, m), pts / np.maximum(dist[:, None], 1e-9)) - dist
     return fine_excess.reshape(k_pairs, m).max(axis=1)
 
@@ -224,7 +224,7 @@ class Packer:
         ok &= ~(z - body.bottom < -self.tol * body.diameter)
         if not len(self.placed) or not ok.any():
             return ok, None
-        dist = np.linalg.norm(self._centres[None, :, :] - cands[:, None, :], axis=2)
+        dist = row_norms(self._centres[None, :, :] - cands[:, None, :])
         slack = self.tol * np.minimum(body.diameter, self._diam)
         ok &= ~(dist < self._rmin + body.rmin - slack).any(axis=1)  # inner spheres overlap: no need to look
         return ok, dist
@@ -256,7 +256,7 @@ def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray) -> np.nda
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
-        u = v / np.linalg.norm(v, axis=1, keepdims=True)
+        u = v / row_norms(v, keepdims=True)
         u3 = u.reshape(rounds, b, 3)
         d = (radius_groups(fns, u3) + radius_groups(body.rf, -u3)).ravel()
         ok &= d > np.abs(dz)
@@ -415,7 +415,7 @@ def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s:
         dropped, support = _drop(packer, body, xy, rounds)
         on_member = (support >= 0) & member_set[np.maximum(support, 0)]
         cand[on_member] = dropped[on_member]  # else: landed beside the cluster, settle on the anchor
-    dist = np.linalg.norm((cand - centroid)[:, :2], axis=1) / scale
+    dist = row_norms((cand - centroid)[:, :2]) / scale
     score = a.compactness * dist + (1 - a.compactness) * noise.ravel()
     score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
     score[np.isnan(score)] = np.inf
@@ -433,7 +433,7 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     z = np.full(len(xy), body.bottom)
     support = np.full(len(xy), -1)
-    dxy = np.linalg.norm(packer._centres[None, :, :2] - xy[:, None, :], axis=2)
+    dxy = row_norms(packer._centres[None, :, :2] - xy[:, None, :])
     reach = dxy < packer._rmax[None, :] + body.rmax
     ks = np.flatnonzero(reach.any(axis=0))
     if not len(ks):
@@ -467,7 +467,7 @@ def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndar
     drop = same_shape(fns)  # else radius_along_rows evaluates per body, and row counts matter
     for _ in range(6):
         v = np.column_stack([xy[live] - oc[live, :2], z[live] - oc[live, 2]])
-        u = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        u = v / np.maximum(row_norms(v, keepdims=True), 1e-12)
         d = radius_along_rows(fns, which[live], u) + _radius_as_called(body.rf, -u, alone[live])
         dl = dxy[live]
         miss[live] |= d <= dl
