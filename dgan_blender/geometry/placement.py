@@ -34,6 +34,7 @@ class Body:
     rf: RadialFn | None = None
     centre: np.ndarray | None = None
     probes: np.ndarray | None = None  # surface points relative to the centre
+    probe_range: tuple[float, float] = (0.0, np.inf)  # least and greatest probe distance
 
     @classmethod
     def of(cls, fn: dict, diameter: float, vertices: np.ndarray, unit_reach: np.ndarray | None = None) -> "Body":
@@ -47,9 +48,10 @@ class Body:
             reach = radius_along(rf, _PROBE_DIRS)
         probes = _PROBE_DIRS * reach[:, None]
         r = np.linalg.norm(vertices, axis=1)
+        pr = np.linalg.norm(probes, axis=1)
         # inner radius a little under the sampled minimum: surfaces dip between vertices
         return cls(fn, float(r.max()), float(-vertices[:, 2].min()), diameter,
-                   0.97 * float(min(r.min(), np.linalg.norm(probes, axis=1).min())), rf, None, probes)
+                   0.97 * float(min(r.min(), pr.min())), rf, None, probes, (float(pr.min()), float(pr.max())))
 
 
 def penetration(a: Body, ca: np.ndarray, b: Body, cb: np.ndarray) -> float:
@@ -108,7 +110,8 @@ def _distinct(bodies: list[Body]) -> tuple[list[Body], np.ndarray]:
 def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pair k: how far the surface of body ``p[k]`` (centre ``cp[k]``) reaches into body
     ``q[k]`` (``cq[k]``) at the deepest of its probes, and that probe's direction: the
-    values of the original one-pair-at-a-time test, to the bit."""
+    values of the original one-pair-at-a-time test, to the bit. Only probes that may be
+    the deepest are looked at (the rest cannot win the argmax)."""
     k_pairs = len(cp)
     pb, pi = _distinct(p)
     qb, qi = _distinct(q)
@@ -118,20 +121,40 @@ def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tup
     towards = towards / np.maximum(norm, 1e-9)[:, None]
     tip = towards * radius_groups([pf[i] for i in pi], towards[:, None, :])[:, 0][:, None]  # one-row products
     n = len(_PROBE_DIRS) + 1
-    probes = np.stack([b.probes for b in pb])[pi]
-    pts = np.concatenate([probes, tip[:, None, :]], axis=1)
-    pts = pts + cp[:, None, :] - cq[:, None, :]
-    dist = row_norms(pts.reshape(-1, 3)).reshape(k_pairs, n)
-    # only probes that may be the deepest are evaluated; the rest cannot win the argmax
-    pair, row = _may_be_deepest(qf, qi, pts, dist)
-    d = dist[pair, row]
-    dirs = pts[pair, row] / np.maximum(d[:, None], 1e-9)
+    tip = tip + cp - cq  # every point is (probe + cp) - cq, as the original stacked them
+    pair, row = _near_probes(pb, pi, qf, qi, cp - cq, row_norms(tip))
+    pts = np.stack([b.probes for b in pb])[pi[pair], row] + cp[pair] - cq[pair]
+    pair, row = np.r_[pair, np.arange(k_pairs)], np.r_[row, np.full(k_pairs, n - 1)]
+    pts = np.concatenate([pts, tip])
+    dist = row_norms(pts)
+    keep = _may_be_deepest(qf, qi, pair, pts, dist, k_pairs)
+    pair, row, pts, d = pair[keep], row[keep], pts[keep], dist[keep]
+    dirs = pts / np.maximum(d[:, None], 1e-9)
     excess = np.full((k_pairs, n), -np.inf)
     excess[pair, row] = radius_by_fn(qf, qi[pair], dirs) - d
     k = np.argmax(excess, axis=1)
     coarse = excess[np.arange(k_pairs), k]
     deepest = np.where((k < n - 1)[:, None], _PROBE_DIRS[np.minimum(k, n - 2)], towards)
     return coarse, deepest
+
+
+def _near_probes(pb: list[Body], pi: np.ndarray, qf: list[RadialFn], qi: np.ndarray, w: np.ndarray,
+                 tip_dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, probe) of the probes of ``pb[pi[k]]`` that may lie as near the centre of
+    q as the deepest point must (``w``: p's centre from q's): a probe r d is at least
+    |w| + r d.w/|w| away, the tip row at ``tip_dist``, and the reach of q varies by
+    no more than its whole-body bounds."""
+    k_pairs = len(w)
+    bounds = [f.bounds() for f in qf]
+    if any(b is None for b in bounds):
+        return np.nonzero(np.ones((k_pairs, len(_PROBE_DIRS)), bool))
+    lo, hi = (np.array([b[i] for b in bounds])[qi] for i in (0, 1))
+    wn = np.sqrt(np.einsum("kj,kj->k", w, w))
+    c = (_PROBE_DIRS @ (w / np.maximum(wn, 1e-300)[:, None]).T).T  # (K, probes): cosine to w
+    r_lo, r_hi = (np.array([b.probe_range[i] for b in pb])[pi][:, None] for i in (0, 1))
+    least = wn[:, None] + np.where(c >= 0, c * r_lo, c * r_hi)
+    limit = tip_dist + (hi - lo) + 1e-9 * (wn + r_hi[:, 0] + hi) + 1e-9
+    return np.nonzero(least <= limit[:, None])
 
 
 def _fine(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray, deepest: np.ndarray) -> np.ndarray:
@@ -150,28 +173,31 @@ def _fine(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray, deepest:
     return fine_excess.reshape(k_pairs, m).max(axis=1)
 
 
-def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pts: np.ndarray,
-                    dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pair, row) of the points ``pts`` (K, n, 3) whose ``radius - dist`` through
-    ``fns[which[k]]`` may be the largest of their pair, from bounds on the radial
-    function (over all directions, then along each), with a margin far above rounding."""
+def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, pts: np.ndarray,
+                    dist: np.ndarray, k_pairs: int) -> np.ndarray:
+    """Of the points ``pts`` (pair ``pair[i]``, through ``fns[which[pair]]``), those whose
+    ``radius - dist`` may be the largest of their pair, from bounds on the radial
+    function (over all directions, then along each), with a margin far above rounding.
+    The nearest point of each pair must be among them."""
     bounds = [f.bounds() for f in fns]
+    keep = np.ones(len(pair), bool)
     if any(b is None for b in bounds) or len({f.sphere for f in fns}) > 1:
-        return np.nonzero(np.ones(dist.shape, bool))
+        return keep
     lo, hi, scale = (np.array([b[i] for b in bounds])[which] for i in (0, 1, 2))
-    best = lo - dist.min(axis=1)  # the largest radius - dist is at least this
-    pair, row = np.nonzero(hi[:, None] - dist >= (best - 1e-9 * scale)[:, None])
+    least = np.full(k_pairs, np.inf)
+    np.minimum.at(least, pair, dist)
+    keep = hi[pair] - dist >= (lo - least - 1e-9 * scale)[pair]  # the largest radius - dist is at least lo - least
     if fns[0].sphere:
-        return pair, row
-    d = dist[pair, row]
-    dirs = pts[pair, row] / np.maximum(d[:, None], 1e-9)
-    e = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix[:, :3] for f in fns])[which[pair]])
-    lower, upper = _directional_bounds(fns, which[pair], 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
-    best = np.full(dist.shape, -np.inf)
-    best[pair, row] = lower - d
-    best = best.max(axis=1)
-    keep = upper - d >= best[pair] - 1e-9 * scale[pair]
-    return pair[keep], row[keep]
+        return keep
+    idx = np.flatnonzero(keep)
+    d = dist[idx]
+    dirs = pts[idx] / np.maximum(d[:, None], 1e-9)
+    e = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix[:, :3] for f in fns])[which[pair[idx]]])
+    lower, upper = _directional_bounds(fns, which[pair[idx]], 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
+    best = np.full(k_pairs, -np.inf)
+    np.maximum.at(best, pair[idx], lower - d)
+    keep[idx] = upper - d >= best[pair[idx]] - 1e-9 * scale[pair[idx]]
+    return keep
 
 
 def _directional_bounds(fns: list[RadialFn], which: np.ndarray, r_ell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
