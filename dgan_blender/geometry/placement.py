@@ -119,7 +119,8 @@ def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tup
     towards = cq - cp  # the deepest point of convex pairs
     norm = np.sqrt(np.matmul(towards[:, None, :], towards[:, :, None])[:, 0, 0])  # = np.linalg.norm(row)
     towards = towards / np.maximum(norm, 1e-9)[:, None]
-    tip = towards * radius_groups([pf[i] for i in pi], towards[:, None, :])[:, 0][:, None]  # one-row products
+    tip = towards * radius_groups(pf[0] if len(pf) == 1 else [pf[i] for i in pi],
+                                  towards[:, None, :])[:, 0][:, None]  # one-row products
     n = len(_PROBE_DIRS) + 1
     tip = tip + cp - cq  # every point is (probe + cp) - cq, as the original stacked them
     pair, row = _near_probes(pb, pi, qf, qi, cp - cq, row_norms(tip))
@@ -184,8 +185,7 @@ def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, pt
     if any(b is None for b in bounds) or len({f.sphere for f in fns}) > 1:
         return keep
     lo, hi, scale = (np.array([b[i] for b in bounds])[which] for i in (0, 1, 2))
-    least = np.full(k_pairs, np.inf)
-    np.minimum.at(least, pair, dist)
+    least = _per_pair(pair, dist, k_pairs, np.inf).min(axis=1)
     keep = hi[pair] - dist >= (lo - least - 1e-9 * scale)[pair]  # the largest radius - dist is at least lo - least
     if fns[0].sphere:
         return keep
@@ -194,10 +194,18 @@ def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, pt
     dirs = pts[idx] / np.maximum(d[:, None], 1e-9)
     e = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix[:, :3] for f in fns])[which[pair[idx]]])
     lower, upper = _directional_bounds(fns, which[pair[idx]], 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
-    best = np.full(k_pairs, -np.inf)
-    np.maximum.at(best, pair[idx], lower - d)
+    best = _per_pair(pair[idx], lower - d, k_pairs, -np.inf).max(axis=1)
     keep[idx] = upper - d >= best[pair[idx]] - 1e-9 * scale[pair[idx]]
     return keep
+
+
+def _per_pair(pair: np.ndarray, values: np.ndarray, k_pairs: int, fill: float) -> np.ndarray:
+    """(K, m) table of ``values`` by pair, padded with ``fill``."""
+    order = np.argsort(pair, kind="stable")
+    counts = np.bincount(pair, minlength=k_pairs)
+    out = np.full((k_pairs, max(int(counts.max(initial=0)), 1)), fill)
+    out[pair[order], np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)] = values[order]
+    return out
 
 
 def _directional_bounds(fns: list[RadialFn], which: np.ndarray, r_ell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
