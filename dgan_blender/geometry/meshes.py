@@ -126,7 +126,7 @@ def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
 
 def _reach(q: np.ndarray, p: int, offsets, soft, noise, phase, scale) -> np.ndarray:
     """The radial function from the projections ``q`` (N, 3 + P + K); the parameters are
-    one body's (scalars, (P,), (K,)) or one row each ((N,), (N, P), (N, K)).
+    one body's (scalars, (P,), (K,)) or one row each ((N,), (P, N), (K, N)).
 
     The facet and noise terms are laid out one row per term (P, N), so each step is one
     long element-wise pass instead of N short ones; every element sees the operations
@@ -150,9 +150,9 @@ def _reach(q: np.ndarray, p: int, offsets, soft, noise, phase, scale) -> np.ndar
 
 
 def _column(values) -> np.ndarray:
-    """Per-term parameters, (T,) one body's or (N, T) one row each, as (T, 1) or (T, N)."""
+    """Per-term parameters, (T,) one body's or (T, N) one row each, as (T, 1) or (T, N)."""
     v = np.asarray(values, float)
-    return v[:, None] if v.ndim == 1 else v.T
+    return v[:, None] if v.ndim == 1 else v
 
 
 def _sum_rows(x: np.ndarray) -> np.ndarray:
@@ -200,15 +200,27 @@ def radius_groups(fns: RadialFn | list[RadialFn], dirs: np.ndarray) -> np.ndarra
     f = fns[0]
     if f.sphere:
         return np.repeat(np.array([g.scale for g in fns])[:, None], M, axis=1)
+    if M >= 64:  # long groups: one body's scalars beat per-row parameters
+        return np.stack([radius_groups(g, d[None])[0] for g, d in zip(fns, dirs)])
     q = np.matmul(dirs, np.stack([g.matrix for g in fns])).reshape(G * M, -1)
+    return _reach_rows(q, fns, np.repeat(np.arange(G), M)).reshape(G, M)
+
+
+def _reach_rows(q: np.ndarray, fns: list[RadialFn], which: np.ndarray, noise_if=None) -> np.ndarray:
+    """``_reach`` with row i's parameters from ``fns[which[i]]`` (same shape)."""
+    f = fns[0]
+    noisy = f.amp > 0 if noise_if is None else noise_if
 
     def rows(values):
-        return np.repeat(np.asarray(values, float), M, axis=0)
+        return np.asarray(values, float)[which]
 
-    noise = rows([g.amp * g.norm for g in fns]) if f.amp > 0 else None
-    out = _reach(q, f.n_planes, rows([g.offsets for g in fns]), rows([g.soft for g in fns]), noise,
-                 rows([g.phase for g in fns]) if noise is not None else None, rows([g.scale for g in fns]))
-    return out.reshape(G, M)
+    def terms(values):
+        return np.asarray(values, float).reshape(len(fns), -1).T[:, which]
+
+    return _reach(q, f.n_planes, terms([g.offsets for g in fns]) if f.n_planes else None,
+                  rows([g.soft for g in fns]) if f.n_planes else None,
+                  rows([g.amp * g.norm for g in fns]) if noisy else None,
+                  terms([g.phase for g in fns]) if noisy else None, rows([g.scale for g in fns]))
 
 
 def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:
@@ -238,12 +250,7 @@ def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np
         elif len(sel):
             q[sel] = (dirs[np.r_[sel, sel]] @ g.matrix)[:1]
 
-    def rows(values):
-        return np.asarray(values, float)[which]
-
-    noise = rows([g.amp * g.norm for g in fns]) if f.amp > 0 else None
-    return _reach(q, f.n_planes, rows([g.offsets for g in fns]), rows([g.soft for g in fns]), noise,
-                  rows([g.phase for g in fns]) if noise is not None else None, rows([g.scale for g in fns]))
+    return _reach_rows(q, fns, which)
 
 
 def same_shape(fns: list[RadialFn]) -> bool:
@@ -267,14 +274,7 @@ def radius_along_rows(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) 
                 out[sel] = radius_along(f, dirs[sel])
         return out
     q = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix for f in fns])[which])
-    p = fns[0].n_planes
-    offsets = np.stack([f.offsets for f in fns])[which] if p else None
-    soft = np.array([f.soft for f in fns])[which] if p else None
-    noise = phase = None
-    if q.shape[1] > 3 + p:
-        noise = np.array([f.amp * f.norm for f in fns])[which]
-        phase = np.stack([f.phase for f in fns])[which]
-    return _reach(q, p, offsets, soft, noise, phase, np.array([f.scale for f in fns])[which])
+    return _reach_rows(q, fns, which, noise_if=q.shape[1] > 3 + fns[0].n_planes)
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
