@@ -34,7 +34,7 @@ class Body:
     rf: RadialFn | None = None
     centre: np.ndarray | None = None
     probes: np.ndarray | None = None  # surface points relative to the centre
-    probe_range: tuple[float, float] = (0.0, np.inf)  # least and greatest probe distance
+    probe_radii: np.ndarray | None = None  # the probes' distances from the centre
 
     @classmethod
     def of(cls, fn: dict, diameter: float, vertices: np.ndarray, unit_reach: np.ndarray | None = None) -> "Body":
@@ -51,7 +51,7 @@ class Body:
         pr = np.linalg.norm(probes, axis=1)
         # inner radius a little under the sampled minimum: surfaces dip between vertices
         return cls(fn, float(r.max()), float(-vertices[:, 2].min()), diameter,
-                   0.97 * float(min(r.min(), pr.min())), rf, None, probes, (float(pr.min()), float(pr.max())))
+                   0.97 * float(min(r.min(), pr.min())), rf, None, probes, pr)
 
 
 def penetration(a: Body, ca: np.ndarray, b: Body, cb: np.ndarray) -> float:
@@ -141,10 +141,10 @@ def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tup
 
 def _near_probes(pb: list[Body], pi: np.ndarray, qf: list[RadialFn], qi: np.ndarray, w: np.ndarray,
                  tip_dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pair, probe) of the probes of ``pb[pi[k]]`` that may lie as near the centre of
-    q as the deepest point must (``w``: p's centre from q's): a probe r d is at least
-    |w| + r d.w/|w| away, the tip row at ``tip_dist``, and the reach of q varies by
-    no more than its whole-body bounds."""
+    """(pair, probe) of the probes of ``pb[pi[k]]`` whose ``radius - dist`` into q may be
+    the largest (``w``: p's centre from q's): the whole-body bounds of q's reach against
+    each probe's distance from q's centre, known from its radius r and cosine c to w as
+    sqrt(r^2 + 2 r c |w| + |w|^2) up to rounding (a margin far above it is kept)."""
     k_pairs = len(w)
     bounds = [f.bounds() for f in qf]
     if any(b is None for b in bounds):
@@ -152,10 +152,11 @@ def _near_probes(pb: list[Body], pi: np.ndarray, qf: list[RadialFn], qi: np.ndar
     lo, hi = (np.array([b[i] for b in bounds])[qi] for i in (0, 1))
     wn = np.sqrt(np.einsum("kj,kj->k", w, w))
     c = (_PROBE_DIRS @ (w / np.maximum(wn, 1e-300)[:, None]).T).T  # (K, probes): cosine to w
-    r_lo, r_hi = (np.array([b.probe_range[i] for b in pb])[pi][:, None] for i in (0, 1))
-    least = wn[:, None] + np.where(c >= 0, c * r_lo, c * r_hi)
-    limit = tip_dist + (hi - lo) + 1e-9 * (wn + r_hi[:, 0] + hi) + 1e-9
-    return np.nonzero(least <= limit[:, None])
+    radii = np.stack([b.probe_radii for b in pb])[pi]
+    dist = np.sqrt(np.maximum(radii * radii + 2.0 * radii * c * wn[:, None] + (wn * wn)[:, None], 0.0))
+    least = np.minimum(dist.min(axis=1), tip_dist)
+    margin = 1e-9 * (wn + radii.max(axis=1) + hi) + 1e-9
+    return np.nonzero(hi[:, None] - dist >= (lo - least - margin)[:, None])
 
 
 def _fine(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray, deepest: np.ndarray) -> np.ndarray:
@@ -178,25 +179,21 @@ def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, pt
                     dist: np.ndarray, k_pairs: int) -> np.ndarray:
     """Of the points ``pts`` (pair ``pair[i]``, through ``fns[which[pair]]``), those whose
     ``radius - dist`` may be the largest of their pair, from bounds on the radial
-    function (over all directions, then along each), with a margin far above rounding.
-    The nearest point of each pair must be among them."""
-    bounds = [f.bounds() for f in fns]
+    function along each one's direction, with a margin far above rounding (any
+    point's lower bound bounds the pair's largest from below)."""
     keep = np.ones(len(pair), bool)
-    if any(b is None for b in bounds) or len({f.sphere for f in fns}) > 1:
-        return keep
-    lo, hi, scale = (np.array([b[i] for b in bounds])[which] for i in (0, 1, 2))
-    least = _per_pair(pair, dist, k_pairs, np.inf).min(axis=1)
-    keep = hi[pair] - dist >= (lo - least - 1e-9 * scale)[pair]  # the largest radius - dist is at least lo - least
-    if fns[0].sphere:
-        return keep
-    idx = np.flatnonzero(keep)
-    d = dist[idx]
-    dirs = pts[idx] / np.maximum(d[:, None], 1e-9)
-    e = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix[:, :3] for f in fns])[which[pair[idx]]])
-    lower, upper = _directional_bounds(fns, which[pair[idx]], 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
-    best = _per_pair(pair[idx], lower - d, k_pairs, -np.inf).max(axis=1)
-    keep[idx] = upper - d >= best[pair[idx]] - 1e-9 * scale[pair[idx]]
-    return keep
+    if any(f.bounds() is None for f in fns) or any(f.sphere for f in fns):
+        return keep  # spheres: the whole-body bounds were already exact
+    dirs = pts / np.maximum(dist[:, None], 1e-9)
+    body = which[pair]
+    e = np.empty_like(dirs)
+    for j, f in enumerate(fns):
+        sel = np.flatnonzero(body == j) if len(fns) > 1 else slice(None)
+        e[sel] = dirs[sel] @ f.matrix[:, :3]
+    lower, upper = _directional_bounds(fns, body, 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
+    best = _per_pair(pair, lower - dist, k_pairs, -np.inf).max(axis=1)
+    scale = np.array([f.scale for f in fns])[body]
+    return upper - dist >= best[pair] - 1e-9 * scale
 
 
 def _per_pair(pair: np.ndarray, values: np.ndarray, k_pairs: int, fill: float) -> np.ndarray:
