@@ -223,6 +223,40 @@ def _reach_rows(q: np.ndarray, fns: list[RadialFn], which: np.ndarray, noise_if=
                   terms([g.phase for g in fns]) if noisy else None, rows([g.scale for g in fns]))
 
 
+class RowReach:
+    """``radius_along_rows(fns, which, .)`` for the same rows again and again (a fixed
+    point iteration): each row's parameters gathered once, ``at(live, dirs)`` for a
+    subset of them. Same bits as ``radius_along_rows``."""
+
+    def __init__(self, fns: list[RadialFn], which: np.ndarray):
+        self.fns, self.which = fns, np.asarray(which, np.intp)
+        f = fns[0]
+        self.plain = not f.sphere and not any(g.sphere for g in fns) and \
+            len({(g.matrix.shape, g.n_planes) for g in fns}) == 1
+        if not self.plain:
+            return
+        w = self.which
+        self.mats = np.stack([g.matrix for g in fns])[w]
+        self.p = f.n_planes
+        noisy = f.matrix.shape[1] > 3 + self.p
+        self.offsets = np.array([g.offsets for g in fns]).reshape(len(fns), -1).T[:, w] if self.p else None
+        self.soft = np.array([g.soft for g in fns])[w] if self.p else None
+        self.noise = np.array([g.amp * g.norm for g in fns])[w] if noisy else None
+        self.phase = np.array([g.phase for g in fns]).reshape(len(fns), -1).T[:, w] if noisy else None
+        self.scale = np.array([g.scale for g in fns])[w]
+
+    def at(self, live: np.ndarray | None, dirs: np.ndarray) -> np.ndarray:
+        if not self.plain:
+            return radius_along_rows(self.fns, self.which if live is None else self.which[live], dirs)
+
+        def rows(a):
+            return a if a is None or live is None else a[..., live]
+
+        q = np.einsum("nj,njc->nc", np.asarray(dirs, float), self.mats if live is None else self.mats[live])
+        return _reach(q, self.p, rows(self.offsets), rows(self.soft), rows(self.noise), rows(self.phase),
+                      rows(self.scale))
+
+
 def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:
     """Row i: the reach of ``fns[which[i]]`` along ``dirs[i]`` (N, 3), the bits of a
     ``radius_along`` call of two rows or more: each body's rows in one product (BLAS

@@ -14,7 +14,7 @@ import numpy as np
 from ..config import SceneConfig
 from ..errors import ConfigError
 from .meshes import (RadialFn, icosphere, radius_along, radius_along_rows, radius_by_fn, radius_groups,
-                     row_norms, same_shape)
+                     RowReach, row_norms, same_shape)
 
 _PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
 _JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
@@ -471,7 +471,8 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[
         return np.column_stack([xy, z]), support
     rows, col = np.nonzero(reach[:, ks])  # every (candidate, particle within reach) pair
     calls = np.bincount(rows // size, minlength=rounds)
-    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]], calls[calls > 0])
+    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]], calls[calls > 0],
+                       floor=body.bottom)
     # per candidate the highest contact; on a tie the lowest particle index
     order = np.lexsort((col, -zk, rows))
     first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
@@ -481,12 +482,13 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[
 
 
 def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndarray,
-                  dxy: np.ndarray, calls: np.ndarray | None = None) -> np.ndarray:
+                  dxy: np.ndarray, calls: np.ndarray | None = None, floor: float | None = None) -> np.ndarray:
     """Centre heights at which ``body`` above ``xy[i]`` touches ``others[which[i]]`` from
     above (fixed point on the centre-line contact distance; -inf: no contact). All
     pairs in one evaluation: placement spends most of its time here. ``calls``: the
     pairs per batch, consecutive (default: one batch). A pair that misses is dropped
-    from later steps (it ends at -inf whatever they give)."""
+    from later steps (it ends at -inf whatever they give); with ``floor``, so is one
+    that cannot reach above it (-inf too)."""
     oc = np.array([o.centre for o in others])[which]
     rmax = np.array([o.rmax for o in others])[which]
     fns = [o.rf for o in others]
@@ -496,14 +498,23 @@ def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndar
     miss = np.zeros(len(xy), bool)
     live = np.arange(len(xy))
     drop = same_shape(fns)  # else radius_along_rows evaluates per body, and row counts matter
-    for _ in range(6):
+    if drop and floor is not None and body.rf.bounds() is not None and all(f.bounds() is not None for f in fns):
+        # a pair whose highest possible contact is under ``floor`` cannot carry the body
+        hi = np.array([f.bounds()[1] for f in fns])[which] + body.rf.bounds()[1]
+        top = oc[:, 2] + np.sqrt(np.maximum(hi * hi - dxy * dxy, 0.0))
+        low = top < floor - 1e-9 * (hi + np.abs(floor))
+        miss[low] = True
+        live = np.flatnonzero(~low)
+    reach = RowReach(fns, which)
+    for _ in range(6 if len(live) else 0):
+        every = len(live) == len(xy)
         v = np.column_stack([xy[live] - oc[live, :2], z[live] - oc[live, 2]])
         u = v / np.maximum(row_norms(v, keepdims=True), 1e-12)
-        d = radius_along_rows(fns, which[live], u) + _radius_as_called(body.rf, -u, alone[live])
+        d = reach.at(None if every else live, u) + _radius_as_called(body.rf, -u, alone[live])
         dl = dxy[live]
         miss[live] |= d <= dl
         z[live] = oc[live, 2] + np.sqrt(np.maximum(d * d - dl * dl, 0.0))
-        if drop:
+        if drop and miss[live].any():
             live = live[~miss[live]]
             if not len(live):
                 break
