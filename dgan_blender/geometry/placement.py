@@ -270,32 +270,39 @@ class Packer:
         return len(self.placed) - 1
 
 
-def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray) -> np.ndarray:
-    """Centres (R, B, 3) touching ``anchors[r]`` along azimuths ``phi[r]`` (R, B) while
-    resting on the substrate (NaN rows: no such contact): the centre height is fixed,
-    the horizontal distance is solved by fixed-point steps on the centre-line contact
-    distance. Every round r gets the bits a call with its anchor alone would give."""
+def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Centres touching ``anchors[r]`` along azimuths ``phi[r]`` (R, B) while resting on
+    the substrate (NaN rows: no such contact): the centre height is fixed, the
+    horizontal distance is solved by fixed-point steps on the centre-line contact
+    distance. (R * B, 3), or (len(rows), 3) for the flat indices ``rows`` only; every
+    one gets the bits a call per batch (B >= 2 directions per product) would give."""
     rounds, b = phi.shape
+    rnd = np.repeat(np.arange(rounds), b)
     phi = phi.ravel()
+    if rows is not None:
+        rnd, phi = rnd[rows], phi[rows]
     z = body.bottom
-    ac = np.repeat(np.array([a.centre for a in anchors]), b, axis=0)
+    ac = np.array([a.centre for a in anchors])[rnd]
     dz = z - ac[:, 2]
     horiz = np.column_stack([np.cos(phi), np.sin(phi), np.zeros_like(phi)])
-    t = np.repeat(np.array([a.rmax + body.rmax for a in anchors]), b)
+    t = np.array([a.rmax + body.rmax for a in anchors])[rnd]
     ok = np.ones(len(phi), bool)
-    fns = [a.rf for a in anchors]
+    distinct, idx = _distinct(anchors)
+    fns, which, own = [a.rf for a in distinct], idx[rnd], np.zeros(len(phi), np.intp)
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
         u = v / row_norms(v, keepdims=True)
-        u3 = u.reshape(rounds, b, 3)
-        d = (radius_groups(fns, u3) + radius_groups(body.rf, -u3)).ravel()
+        if b > 1:  # many-row products, whichever rows share them
+            d = radius_by_fn(fns, which, u) + radius_by_fn([body.rf], own, -u)
+        else:
+            d = (radius_groups([a.rf for a in anchors], u[:, None]) + radius_groups(body.rf, -u[:, None])).ravel()
         ok &= d > np.abs(dz)
         t = np.sqrt(np.maximum(d * d - dz * dz, 0.0))
     c = ac + t[:, None] * horiz
     c[:, 2] = z
     c[~ok] = np.nan
-    return c.reshape(rounds, b, 3)
+    return c
 
 
 def place_random(packer: Packer, bodies: list[Body], rng: np.random.Generator) -> list[int]:
@@ -437,15 +444,17 @@ def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s:
     ``anchors[r]``): nearest the cluster's centre (``compactness``) and, in 3-D, lowest."""
     a = packer.cfg.agglomerates
     rounds, batch = phi.shape
-    cand = _resting_contact(anchors, body, phi).reshape(-1, 3)
     if a.layers == "3d":
         reach = np.repeat([o.rmax + body.rmax for o in anchors], batch)
         ac = np.repeat(np.array([o.centre[:2] for o in anchors]), batch, axis=0)
         p = phi.ravel()
         xy = ac + s.reshape(-1, 1) * reach[:, None] * np.column_stack([np.cos(p), np.sin(p)])
-        dropped, support = _drop(packer, body, xy, rounds)
-        on_member = (support >= 0) & member_set[np.maximum(support, 0)]
-        cand[on_member] = dropped[on_member]  # else: landed beside the cluster, settle on the anchor
+        cand, support = _drop(packer, body, xy, rounds)
+        beside = np.flatnonzero(~((support >= 0) & member_set[np.maximum(support, 0)]))
+        if len(beside):  # landed beside the cluster: settle on the anchor instead
+            cand[beside] = _resting_contact(anchors, body, phi, beside)
+    else:
+        cand = _resting_contact(anchors, body, phi)
     dist = row_norms((cand - centroid)[:, :2]) / scale
     score = a.compactness * dist + (1 - a.compactness) * noise.ravel()
     score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
