@@ -11,7 +11,8 @@ import pytest
 from dgan_blender.geometry.meshes import (RadialFn, RowReach, _sum_rows, _volumes, icosphere, irregular_fn,
                                           mesh_volume, particle_mesh, particle_meshes, radius_along,
                                           radius_along_rows, radius_by_fn, radius_groups, row_norms)
-from dgan_blender.geometry.placement import _JITTER, _PROBE_DIRS, Body, _depths, _too_deep
+from dgan_blender.geometry.overlap import JITTER, PROBE_DIRS, depths, too_deep
+from dgan_blender.geometry.placement import Body
 
 RNG = np.random.default_rng(11)
 
@@ -94,12 +95,12 @@ def original_penetration(a, ca, b, cb):
     for p, cp, q, cq in ((a, ca, b, cb), (b, cb, a, ca)):
         towards = cq - cp
         towards = towards / max(np.linalg.norm(towards), 1e-9)
-        dirs_p = np.vstack([_PROBE_DIRS, towards])
+        dirs_p = np.vstack([PROBE_DIRS, towards])
         pts = np.vstack([p.probes, towards * radius_along(p.rf, towards[None])[0]]) + cp - cq
         dist = np.linalg.norm(pts, axis=1)
         excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
         k = int(np.argmax(excess))
-        fine = dirs_p[k] + _JITTER
+        fine = dirs_p[k] + JITTER
         fine /= np.linalg.norm(fine, axis=1, keepdims=True)
         pts = fine * radius_along(p.rf, fine)[:, None] + cp - cq
         dist = np.linalg.norm(pts, axis=1)
@@ -128,7 +129,7 @@ def test_overlap_depths_are_the_original_penetration(kind):
     cb = np.array([(0.55 + 0.5 * rng.uniform()) * (a.rmax + o.rmax) * d for o, d in zip(others, u)])
     ca = np.zeros(3)
     want = np.array([original_penetration(a, ca, o, c) for o, c in zip(others, cb)])
-    assert np.array_equal(_depths(a, ca, others, cb), want)
+    assert np.array_equal(depths(a, ca, others, cb), want)
     allowed = np.quantile(want, 0.5) * np.ones(len(others))
-    deep = _too_deep(a, np.broadcast_to(ca, cb.shape), others, cb, allowed, np.arange(len(others)))
+    deep = too_deep(a, np.broadcast_to(ca, cb.shape), others, cb, allowed, np.arange(len(others)))
     assert np.array_equal(deep, want > allowed) and 0 < deep.sum() < len(deep)

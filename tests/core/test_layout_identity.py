@@ -37,6 +37,12 @@ REFERENCE = [
      "c48f411f830fb639242b1acd60e2414811c9abcf5188b746672c052f9518b61a"),
     ("sio2-him", ("agglomerates.layers=3d",), 0, 0, 36,
      "7be6ab6c9026097593742d3ccb4ea97c1bc3bee879e54d06284ac55b44ad8753"),
+    # 28: a wire whose lift once came out 1e-14 nm off (reach**2 is Python's pow, not x * x)
+    ("agnw-sem", (), 0, 28, 14, "be6f4947c69129a93bbd72c8f4cdfe126c41001d19e1e02ced266ecf099b49e9"),
+    ("agnw-sem", (), 0, 12, 14, "d0616f7f779affc37d5db388bbe21f95582767a041f3b73d983cb81936c30976"),
+    ("tio2-sem", (), 0, 17, 11, "2103f6b557d676ac63af6002324d622a42ca982f599abbaf7f3cbebf1adc506b"),
+    ("tio2-sem", (), 0, 23, 6, "6d5e15d1984147980b7ece14292d2e7de6bb6c32e0a4f55c3f7e5fe8b800037a"),
+    ("sio2-him", (), 0, 19, 36, "00b980f805a1758d5ba35c361d9c0d28a3788e569ecc142692359ed3c50a6288"),
 ]
 
 
