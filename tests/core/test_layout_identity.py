@@ -82,3 +82,24 @@ def test_an_unpackable_layout_still_fails_the_same_way():
     # the original code could not pack this one either (3-D clusters squeezed into 2-D)
     with pytest.raises(ConfigError, match="cannot pack"):
         make("tio2-sem", ("agglomerates.layers=2d",), 0, 0)
+
+
+# (preset, overrides, data-set seed, sample index, the generator's next random() after the
+# layout, by the original code): candidates are drawn ahead and the generator rewound to
+# where the one-by-one search stopped, also when it gives up
+AFTER = [
+    ("tio2-sem", (), 0, 1, 0.5225268146560945),
+    ("sio2-him", (), 0, 0, 0.07644663908524207),
+    ("tio2-sem", ("agglomerates.layers=2d",), 0, 0, 0.28653093300023735),  # cannot pack
+]
+
+
+@pytest.mark.parametrize("preset, overrides, seed, index, after", AFTER)
+def test_the_generator_is_left_where_the_original_left_it(preset, overrides, seed, index, after):
+    s = sample_seed(seed, index)
+    rng = np.random.default_rng(s)
+    try:
+        generate_layout(load_config(preset, list(overrides)), rng, s)
+    except ConfigError:
+        pass
+    assert rng.random() == after
