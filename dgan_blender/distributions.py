@@ -73,9 +73,22 @@ def _truncated_cdf(d: SizeDistribution, x) -> np.ndarray:
     return np.clip((f.cdf(np.clip(x, d.min_nm, d.max_nm)) - lo) / (hi - lo), 0, 1)
 
 
+_MOMENTS: dict[tuple[str, int], float] = {}
+
+
 def moment(d: SizeDistribution, k: int = 1) -> float:
     """E[size^k] in nm^k of the truncated distribution, by quadrature of its CDF:
-    exact and seed-free, so derived particle counts never consume random numbers."""
+    exact and seed-free, so derived particle counts never consume random numbers.
+    Remembered per distribution (every layout of a data set asks for the same one)."""
+    key = (repr(d), int(k))
+    if key not in _MOMENTS:
+        if len(_MOMENTS) > 256:
+            _MOMENTS.clear()
+        _MOMENTS[key] = _moment(d, k)
+    return _MOMENTS[key]
+
+
+def _moment(d: SizeDistribution, k: int) -> float:
     if d.kind == "fixed":
         return float(np.clip(d.mean_nm, d.min_nm, d.max_nm)) ** k
     x = np.linspace(d.min_nm, min(d.max_nm, _upper(d)), 4001)

@@ -8,7 +8,7 @@ from ..config import SceneConfig
 from ..distributions import mean_size, mean_square, sample_sizes
 from ..errors import ConfigError
 from ..layout import Layout, Particle
-from .meshes import irregular_fn, particle_mesh, translated, tube_mesh
+from .meshes import irregular_fn, particle_meshes, translated, tube_mesh
 from .placement import Body, Packer, place_agglomerates, place_random
 from .wires import centreline, drape
 
@@ -63,16 +63,11 @@ def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int, cover
         return Layout(cfg, seed, _wires(cfg, n, rng))
     diameters = np.sort(sample_sizes(cfg.particles.diameter, n, rng))[::-1]  # big ones first pack best
     p = cfg.particles
-    bodies, meshes = [], []
-    for d in diameters:
-        if p.kind == "sphere":
-            fn = {"type": "sphere", "scale": 1.0}
-        else:
-            fn = irregular_fn(rng, rng.uniform(p.elongation_min, p.elongation_max), p.facets,
-                              p.facet_depth, p.roughness, p.roughness_lobes)
-        mesh, fn = particle_mesh(fn, float(d), p.mesh_subdivisions)
-        bodies.append(Body.of(fn, float(d), mesh.vertices))
-        meshes.append(mesh)
+    fns = [{"type": "sphere", "scale": 1.0} if p.kind == "sphere" else
+           irregular_fn(rng, rng.uniform(p.elongation_min, p.elongation_max), p.facets,
+                        p.facet_depth, p.roughness, p.roughness_lobes) for _ in diameters]
+    meshes, fns, reach = particle_meshes(fns, diameters, p.mesh_subdivisions)
+    bodies = [Body.of(fn, float(d), m.vertices, r) for fn, d, m, r in zip(fns, diameters, meshes, reach)]
     order = rng.permutation(n) if cfg.agglomerates.placement == "random" else np.arange(n)
     bodies = [bodies[i] for i in order]
     meshes = [meshes[i] for i in order]

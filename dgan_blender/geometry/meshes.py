@@ -8,6 +8,7 @@ ask "how far does this particle reach along d?" exactly, without the mesh.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -62,11 +63,14 @@ class RadialFn:
     per-call overhead. Rotation, axes, facet normals and noise directions are folded
     into one 3 x (3 + P + K) matrix: one product gives every projection."""
 
-    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm")
+    __slots__ = ("sphere", "scale", "offsets", "soft", "amp", "phase", "matrix", "n_planes", "norm", "shape",
+                 "_bounds")
 
     def __init__(self, fn: dict):
         self.sphere = fn["type"] == "sphere"
         self.scale = float(fn["scale"])
+        self.shape: tuple = ("sphere",)
+        self._bounds: tuple | None | bool = False
         if self.sphere:
             return
         rot = np.asarray(fn["rotation"], float).reshape(3, 3)
@@ -83,6 +87,31 @@ class RadialFn:
         # local = dirs @ rot; the ellipsoid needs local / axes, the facets local . n,
         # the surface noise lobes * local . n_k: all linear in dirs
         self.matrix = np.hstack([rot / axes[None, :], rot @ normals.T, lobes * (rot @ ndirs.T)])
+        self.shape = (self.matrix.shape, self.n_planes, self.amp > 0)
+
+    def bounds(self) -> tuple | None:
+        """(lower, upper, scale, noise, facet offset, soft margin, scale): the reach over all
+        directions lies in [lower, upper] (nm); from the ellipsoid reach r along a
+        direction, in [(min(r, offset) - soft) (1 -+ noise), r (1 + noise)] x scale.
+        None where no such bound is simple (deep noise, facets through the centre)."""
+        if self._bounds is not False:
+            return self._bounds
+        if self.sphere:
+            self._bounds = (self.scale * (1 - 1e-12), self.scale * (1 + 1e-12), self.scale, 0.0, np.inf, 0.0, self.scale)
+            return self._bounds
+        noise = self.amp * self.norm * (self.matrix.shape[1] - 3 - self.n_planes) if self.amp > 0 else 0.0
+        inv = np.linalg.norm(self.matrix[:, :3], axis=0)  # 1 / semi-axes
+        offset = float(self.offsets.min()) * (1 - 1e-9) if self.n_planes else np.inf
+        soft = self.soft * np.log(self.n_planes + 1.0) if self.n_planes else 0.0
+        if noise >= 0.5 or offset <= 0:
+            self._bounds = None
+            return None
+        lo_ell, hi_ell = 1.0 / inv.max() * (1 - 1e-9), 1.0 / inv.min() * (1 + 1e-9)
+        lower = (min(lo_ell, offset) - soft)
+        lower = (lower * (1 - noise) if lower >= 0 else lower * (1 + noise)) * self.scale
+        upper = hi_ell * (1 + noise) * self.scale * (1 + 1e-9)
+        self._bounds = (lower - 1e-9 * abs(lower), upper, self.scale, noise, offset, soft, self.scale)
+        return self._bounds
 
 
 def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
@@ -91,21 +120,177 @@ def radius_along(fn: dict | RadialFn, dirs: np.ndarray) -> np.ndarray:
     dirs = np.asarray(dirs, float).reshape(-1, 3)
     if f.sphere:
         return np.full(len(dirs), f.scale)
-    q = dirs @ f.matrix
+    return _reach(dirs @ f.matrix, f.n_planes, f.offsets, f.soft, f.amp * f.norm if f.amp > 0 else None,
+                  f.phase, f.scale)
+
+
+def _reach(q: np.ndarray, p: int, offsets, soft, noise, phase, scale) -> np.ndarray:
+    """The radial function from the projections ``q`` (N, 3 + P + K); the parameters are
+    one body's (scalars, (P,), (K,)) or one row each ((N,), (P, N), (K, N)).
+
+    The facet and noise terms are laid out one row per term (P, N), so each step is one
+    long element-wise pass instead of N short ones; every element sees the operations
+    of the row-wise original in the same order (the sums over terms are added up as
+    numpy's row sum does), so a value does not depend on the layout or on what else is
+    in the batch."""
     e = q[:, :3]
     r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
-    p = f.n_planes
+    terms = np.ascontiguousarray(q[:, 3:].T)
     if p:
-        cos = q[:, 3:3 + p]
-        dist = np.where(cos > 1e-6, f.offsets / np.maximum(cos, 1e-6), np.inf)
+        cos = terms[:p]
+        dist = np.where(cos > 1e-6, _column(offsets) / np.maximum(cos, 1e-6), np.inf)
         # soft minimum of the ellipsoid's and the facets' distances: rounded facet edges
-        m = np.minimum(r, dist.min(axis=1))
-        total = np.exp((m - r) / f.soft) + np.exp((m[:, None] - dist) / f.soft).sum(axis=1)
-        r = m - f.soft * np.log(total)
-    if f.amp > 0:
-        wave = np.cos(q[:, 3 + p:] + f.phase).sum(axis=1)
-        r = r * (1.0 + f.amp * f.norm * wave)
-    return r * f.scale
+        m = np.minimum(r, dist.min(axis=0))
+        total = np.exp((m - r) / soft) + _sum_rows(np.exp((m - dist) / soft))
+        r = m - soft * np.log(total)
+    if noise is not None:
+        wave = _sum_rows(np.cos(terms[p:] + _column(phase)))
+        r = r * (1.0 + noise * wave)
+    return r * scale
+
+
+def _column(values) -> np.ndarray:
+    """Per-term parameters, (T,) one body's or (T, N) one row each, as (T, 1) or (T, N)."""
+    v = np.asarray(values, float)
+    return v[:, None] if v.ndim == 1 else v
+
+
+def _sum_rows(x: np.ndarray) -> np.ndarray:
+    """``x.T.sum(axis=1)`` for x (T, N), to the bit: numpy sums a short contiguous row
+    in order below 8 terms, else in 8 strided partial sums joined pairwise."""
+    t = len(x)
+    if t == 0:
+        return np.zeros(x.shape[1])
+    if t < 8:
+        return np.add.reduce(x, axis=0)  # row after row, in order
+    if t > 128:
+        return np.ascontiguousarray(x.T).sum(axis=1)
+    full = t - t % 8
+    r = np.add.reduce(x[:full].reshape(-1, 8, x.shape[1]), axis=0) if full > 8 else x[:8]
+    r = r[0::2] + r[1::2]  # (r0 + r1), (r2 + r3), (r4 + r5), (r6 + r7)
+    r = r[0::2] + r[1::2]
+    s = r[0] + r[1]
+    for i in range(full, t):
+        s = s + x[i]
+    return s
+
+
+def row_norms(v: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """``np.linalg.norm(v, axis=-1)`` of real rows, to the bit, without its overhead."""
+    return np.sqrt(np.add.reduce(v * v, axis=-1, keepdims=keepdims))
+
+
+def radius_groups(fns: RadialFn | list[RadialFn], dirs: np.ndarray) -> np.ndarray:
+    """Row g of ``dirs`` (G, M, 3) through ``fns[g]`` (or all through one ``fns``): the
+    same bits as one ``radius_along(fns[g], dirs[g])`` per group, in one pass. Each group
+    keeps its own matrix product (BLAS rounds a one-row product unlike a many-row one,
+    and many-row ones alike whatever their count); the rest is element-wise."""
+    dirs = np.ascontiguousarray(dirs, float)
+    G, M = dirs.shape[:2]
+    one = isinstance(fns, RadialFn)
+    if one:
+        f = fns
+        if f.sphere:
+            return np.full((G, M), f.scale)
+        q = np.matmul(dirs, f.matrix).reshape(G * M, -1)
+        return _reach(q, f.n_planes, f.offsets, f.soft, f.amp * f.norm if f.amp > 0 else None,
+                      f.phase, f.scale).reshape(G, M)
+    if not same_shape(fns):
+        return np.stack([radius_along(f, d) for f, d in zip(fns, dirs)]).reshape(G, M)
+    f = fns[0]
+    if f.sphere:
+        return np.repeat(np.array([g.scale for g in fns])[:, None], M, axis=1)
+    if M >= 64:  # long groups: one body's scalars beat per-row parameters
+        return np.stack([radius_groups(g, d[None])[0] for g, d in zip(fns, dirs)])
+    q = np.matmul(dirs, np.stack([g.matrix for g in fns])).reshape(G * M, -1)
+    return _reach_rows(q, fns, np.repeat(np.arange(G), M)).reshape(G, M)
+
+
+def _reach_rows(q: np.ndarray, fns: list[RadialFn], which: np.ndarray, noise_if=None) -> np.ndarray:
+    """``_reach`` with row i's parameters from ``fns[which[i]]`` (same shape)."""
+    f = fns[0]
+    noisy = f.amp > 0 if noise_if is None else noise_if
+
+    def rows(values):
+        return np.asarray(values, float)[which]
+
+    def terms(values):
+        return np.asarray(values, float).reshape(len(fns), -1).T[:, which]
+
+    return _reach(q, f.n_planes, terms([g.offsets for g in fns]) if f.n_planes else None,
+                  rows([g.soft for g in fns]) if f.n_planes else None,
+                  rows([g.amp * g.norm for g in fns]) if noisy else None,
+                  terms([g.phase for g in fns]) if noisy else None, rows([g.scale for g in fns]))
+
+
+class RowReach:
+    """``radius_along_rows(fns, which, .)`` for the same rows again and again (a fixed
+    point iteration): each row's parameters gathered once, ``at(live, dirs)`` for a
+    subset of them. Same bits as ``radius_along_rows``."""
+
+    def __init__(self, fns: list[RadialFn], which: np.ndarray):
+        self.fns, self.which = fns, np.asarray(which, np.intp)
+        f = fns[0]
+        self.plain = not f.sphere and not any(g.sphere for g in fns) and \
+            len({(g.matrix.shape, g.n_planes) for g in fns}) == 1
+        if not self.plain:
+            return
+        w = self.which
+        self.mats = np.stack([g.matrix for g in fns])[w]
+        self.p = f.n_planes
+        noisy = f.matrix.shape[1] > 3 + self.p
+        self.offsets = np.array([g.offsets for g in fns]).reshape(len(fns), -1).T[:, w] if self.p else None
+        self.soft = np.array([g.soft for g in fns])[w] if self.p else None
+        self.noise = np.array([g.amp * g.norm for g in fns])[w] if noisy else None
+        self.phase = np.array([g.phase for g in fns]).reshape(len(fns), -1).T[:, w] if noisy else None
+        self.scale = np.array([g.scale for g in fns])[w]
+
+    def at(self, live: np.ndarray | None, dirs: np.ndarray) -> np.ndarray:
+        if not self.plain:
+            return radius_along_rows(self.fns, self.which if live is None else self.which[live], dirs)
+
+        def rows(a):
+            return a if a is None or live is None else a[..., live]
+
+        q = np.einsum("nj,njc->nc", np.asarray(dirs, float), self.mats if live is None else self.mats[live])
+        return _reach(q, self.p, rows(self.offsets), rows(self.soft), rows(self.noise), rows(self.phase),
+                      rows(self.scale))
+
+
+def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:
+    """Row i: the reach of ``fns[which[i]]`` along ``dirs[i]`` (N, 3), the bits of a
+    ``radius_along`` call of two rows or more: each body's rows in one product (BLAS
+    rounds many-row products alike whatever the count), the rest in one pass."""
+    dirs = np.ascontiguousarray(dirs, float)
+    which = np.asarray(which, np.intp)
+    if not same_shape(fns):
+        out = np.empty(len(dirs))
+        for k, f in enumerate(fns):
+            sel = np.flatnonzero(which == k)
+            if len(sel):
+                out[sel] = radius_along(f, dirs[np.r_[sel, sel[:1]]])[:len(sel)]
+        return out
+    if fns[0].sphere:
+        return np.array([f.scale for f in fns])[which]
+    f = fns[0]
+    if len(fns) == 1:
+        q = dirs @ f.matrix if len(dirs) > 1 else (np.vstack([dirs, dirs]) @ f.matrix)[:1]
+        return _reach(q, f.n_planes, f.offsets, f.soft, f.amp * f.norm if f.amp > 0 else None, f.phase, f.scale)
+    q = np.empty((len(dirs), f.matrix.shape[1]))
+    for k, g in enumerate(fns):
+        sel = np.flatnonzero(which == k)
+        if len(sel) > 1:
+            q[sel] = dirs[sel] @ g.matrix
+        elif len(sel):
+            q[sel] = (dirs[np.r_[sel, sel]] @ g.matrix)[:1]
+
+    return _reach_rows(q, fns, which)
+
+
+def same_shape(fns: list[RadialFn]) -> bool:
+    """Whether ``fns`` can be evaluated as one stack (all spheres, or all with the same
+    facet and noise terms)."""
+    return len({f.shape for f in fns}) <= 1
 
 
 def radius_along_rows(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np.ndarray:
@@ -123,22 +308,7 @@ def radius_along_rows(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) 
                 out[sel] = radius_along(f, dirs[sel])
         return out
     q = np.einsum("nj,njc->nc", dirs, np.stack([f.matrix for f in fns])[which])
-    e = q[:, :3]
-    r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
-    p = fns[0].n_planes
-    if p:
-        cos = q[:, 3:3 + p]
-        offsets = np.stack([f.offsets for f in fns])[which]
-        soft = np.array([f.soft for f in fns])[which]
-        dist = np.where(cos > 1e-6, offsets / np.maximum(cos, 1e-6), np.inf)
-        m = np.minimum(r, dist.min(axis=1))
-        total = np.exp((m - r) / soft) + np.exp((m[:, None] - dist) / soft[:, None]).sum(axis=1)
-        r = m - soft * np.log(total)
-    if q.shape[1] > 3 + p:
-        amp = np.array([f.amp * f.norm for f in fns])[which]
-        wave = np.cos(q[:, 3 + p:] + np.stack([f.phase for f in fns])[which]).sum(axis=1)
-        r = r * (1.0 + amp * wave)
-    return r * np.array([f.scale for f in fns])[which]
+    return _reach_rows(q, fns, which, noise_if=q.shape[1] > 3 + fns[0].n_planes)
 
 
 def mesh_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
@@ -182,6 +352,44 @@ def particle_mesh(fn: dict, diameter_nm: float, level: int) -> tuple[Mesh, dict]
     return Mesh(unit * scale, np.array(faces)), fn
 
 
+def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple[list[Mesh], list[dict], np.ndarray]:
+    """``particle_mesh`` of every (fn, diameter) in one pass, to the bit; also each
+    one's reach at unit scale along the icosphere's directions (G, V), which holds the
+    reach along every coarser icosphere's directions too (they come first)."""
+    dirs, faces = icosphere(level)
+    fns = [dict(fn, scale=1.0) for fn in fns]
+    if not fns:
+        return [], [], np.zeros((0, len(dirs)))
+    g, v = len(fns), len(dirs)
+    reach = radius_groups([RadialFn(fn) for fn in fns], np.broadcast_to(dirs, (g, v, 3)))
+    unit = dirs[None, :, :] * reach[:, :, None]
+    if all(fn == fns[0] for fn in fns):  # e.g. spheres: one shape, one volume
+        vols = np.repeat(_volumes(unit[:1], faces), g)
+    else:
+        vols = _volumes(unit, faces)
+    meshes, out = [], []
+    for k, fn in enumerate(fns):
+        scale = (np.pi / 6.0 * float(diameters[k]) ** 3 / float(vols[k])) ** (1.0 / 3.0)
+        fn["scale"] = float(scale)
+        meshes.append(Mesh(unit[k] * scale, np.array(faces)))
+        out.append(fn)
+    return meshes, out, reach
+
+
+def _volumes(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """``mesh_volume`` of each of (G, V, 3) with the same faces, to the bit (the cross
+    product written out as numpy's ``cross`` computes it)."""
+    g, v = vertices.shape[:2]
+    flat = vertices.reshape(-1, 3)
+    base = (np.arange(g) * v)[:, None]
+    a, b, c = (flat[(base + faces[:, k]).ravel()] for k in range(3))
+    cross = np.empty_like(b)
+    cross[:, 0] = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
+    cross[:, 1] = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
+    cross[:, 2] = b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0]
+    return np.einsum("ij,ij->i", a, cross).reshape(len(vertices), -1).sum(axis=1) / 6.0
+
+
 def translated(mesh: Mesh, offset: np.ndarray) -> Mesh:
     return Mesh(mesh.vertices + np.asarray(offset, float)[None, :], mesh.faces)
 
@@ -196,9 +404,11 @@ def tube_mesh(points: np.ndarray, radius_nm: float, sides: int = 12) -> Mesh:
     normals = np.empty_like(pts)
     for i in range(k):  # parallel transport keeps the rings from twisting
         n = ref - tang[i] * (ref @ tang[i])
-        if np.linalg.norm(n) < 1e-6:
+        size = math.sqrt(n.dot(n))  # what np.linalg.norm computes, without its overhead
+        if size < 1e-6:
             n = np.cross(tang[i], [1.0, 0.0, 0.0])
-        normals[i] = ref = n / np.linalg.norm(n)
+            size = math.sqrt(n.dot(n))
+        normals[i] = ref = n / size
     binorm = np.cross(tang, normals)
     ang = 2 * np.pi * np.arange(sides) / sides
     ring = np.cos(ang)[None, :, None] * normals[:, None, :] + np.sin(ang)[None, :, None] * binorm[:, None, :]

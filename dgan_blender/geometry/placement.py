@@ -3,6 +3,11 @@ random non-overlapping placement, all resting on the substrate (z = 0).
 
 Each particle is a star-shaped solid known through ``radius_along``; contact along the
 centre line is exact for it, and a vertex test bounds interpenetration elsewhere.
+
+The work is batched (many candidates, pairs and fixed-point steps per numpy call) for
+speed, but every value is the one the original one-at-a-time code computed, to the
+bit, and the random draws come in the same order: a seed's layouts do not change
+(tests/core/test_layout_identity.py).
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ import numpy as np
 
 from ..config import SceneConfig
 from ..errors import ConfigError
-from .meshes import RadialFn, icosphere, radius_along, radius_along_rows
+from .meshes import RadialFn, RowReach, radius_along, radius_by_fn, radius_groups, row_norms, same_shape
+from .overlap import PROBE_DIRS, distinct_bodies, penetration, too_deep  # noqa: F401  (penetration lived here)
 
-_PROBE_DIRS = icosphere(3)[0]  # 642 directions for overlap tests
-_JITTER = 0.06 * icosphere(1)[0]  # refinement offsets around the deepest probe
+_AHEAD = 16  # candidate batches made in one pass when attaching
+_TEST_NEXT = 1  # further candidates of the same batch tested along with the one asked for
+_TEST_AHEAD = 2  # later batches whose next candidate is tested along with the one asked for
 
 
 @dataclass
@@ -29,38 +36,24 @@ class Body:
     rf: RadialFn | None = None
     centre: np.ndarray | None = None
     probes: np.ndarray | None = None  # surface points relative to the centre
+    probe_radii: np.ndarray | None = None  # the probes' distances from the centre
 
     @classmethod
-    def of(cls, fn: dict, diameter: float, vertices: np.ndarray) -> "Body":
-        """``vertices``: the mesh about its centre; its lowest point rests on z = 0."""
+    def of(cls, fn: dict, diameter: float, vertices: np.ndarray, unit_reach: np.ndarray | None = None) -> "Body":
+        """``vertices``: the mesh about its centre; its lowest point rests on z = 0.
+        ``unit_reach``: the reach at scale 1 along the first directions of an
+        icosphere of level >= 3 (from ``particle_meshes``), which saves evaluating it."""
         rf = RadialFn(fn)
-        probes = _PROBE_DIRS * radius_along(rf, _PROBE_DIRS)[:, None]
+        if unit_reach is not None and len(unit_reach) >= len(PROBE_DIRS):
+            reach = unit_reach[:len(PROBE_DIRS)] * rf.scale  # what radius_along gives: the unit reach, scaled
+        else:
+            reach = radius_along(rf, PROBE_DIRS)
+        probes = PROBE_DIRS * reach[:, None]
         r = np.linalg.norm(vertices, axis=1)
+        pr = np.linalg.norm(probes, axis=1)
         # inner radius a little under the sampled minimum: surfaces dip between vertices
         return cls(fn, float(r.max()), float(-vertices[:, 2].min()), diameter,
-                   0.97 * float(min(r.min(), np.linalg.norm(probes, axis=1).min())), rf, None, probes)
-
-
-def penetration(a: Body, ca: np.ndarray, b: Body, cb: np.ndarray) -> float:
-    """How deep (nm) the surface of either body reaches into the other: probes all
-    over the surface, then a finer look around the deepest one (contacts of elongated,
-    faceted bodies are narrow and fall between coarse probes)."""
-    depth = 0.0
-    for p, cp, q, cq in ((a, ca, b, cb), (b, cb, a, ca)):
-        towards = cq - cp
-        towards = towards / max(np.linalg.norm(towards), 1e-9)  # the deepest point of convex pairs
-        dirs_p = np.vstack([_PROBE_DIRS, towards])
-        pts = np.vstack([p.probes, towards * radius_along(p.rf, towards[None])[0]]) + cp - cq
-        dist = np.linalg.norm(pts, axis=1)
-        excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
-        k = int(np.argmax(excess))
-        fine = dirs_p[k] + _JITTER
-        fine /= np.linalg.norm(fine, axis=1, keepdims=True)
-        pts = fine * radius_along(p.rf, fine)[:, None] + cp - cq
-        dist = np.linalg.norm(pts, axis=1)
-        fine_excess = radius_along(q.rf, pts / np.maximum(dist[:, None], 1e-9)) - dist
-        depth = max(depth, float(excess[k]), float(fine_excess.max()))
-    return depth
+                   0.97 * float(min(r.min(), pr.min())), rf, None, probes, pr)
 
 
 class Packer:
@@ -77,23 +70,36 @@ class Packer:
         self._diam = np.zeros(0)
 
     def fits(self, body: Body, c: np.ndarray, ignore: int = -1) -> bool:
-        if not (0.0 <= c[0] <= self.w and 0.0 <= c[1] <= self.h):
-            return False
-        if c[2] - body.bottom < -self.tol * body.diameter:
-            return False
-        if not len(self.placed):
-            return True
-        dist = np.linalg.norm(self._centres - c, axis=1)
+        return bool(self.fits_many(body, np.asarray(c, float)[None])[0])
+
+    def fits_many(self, body: Body, cands: np.ndarray) -> np.ndarray:
+        """``fits(body, c)`` for each row of ``cands`` (N, 3), all pairs in one pass."""
+        ok, dist = self._plainly(body, cands)
+        if dist is None:
+            return ok
+        cand, other = np.nonzero((dist < self._rmax + body.rmax) & ok[:, None])
+        if len(cand):
+            allowed = self.tol * np.minimum(body.diameter, self._diam[other]) + 1e-9
+            deep = too_deep(body, cands[cand], [self.placed[k] for k in other], self._centres[other], allowed,
+                             cand)
+            ok[cand[deep]] = False
+        return ok
+
+    def plainly_out(self, body: Body, cands: np.ndarray) -> np.ndarray:
+        """Candidates that fail the cheap part of ``fits`` (outside the field, under the
+        substrate, inner spheres overlapping)."""
+        return ~self._plainly(body, cands)[0]
+
+    def _plainly(self, body: Body, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        x, y, z = cands[:, 0], cands[:, 1], cands[:, 2]
+        ok = (0.0 <= x) & (x <= self.w) & (0.0 <= y) & (y <= self.h)
+        ok &= ~(z - body.bottom < -self.tol * body.diameter)
+        if not len(self.placed) or not ok.any():
+            return ok, None
+        dist = row_norms(self._centres[None, :, :] - cands[:, None, :])
         slack = self.tol * np.minimum(body.diameter, self._diam)
-        if (dist < self._rmin + body.rmin - slack).any():  # inner spheres overlap: no need to look
-            return False
-        near = np.flatnonzero(dist < self._rmax + body.rmax)
-        for k in near[np.argsort(dist[near])]:
-            other = self.placed[k]
-            allowed = self.tol * min(body.diameter, other.diameter)
-            if penetration(body, c, other, self._centres[k]) > allowed + 1e-9:
-                return False
-        return True
+        ok &= ~(dist < self._rmin + body.rmin - slack).any(axis=1)  # inner spheres overlap: no need to look
+        return ok, dist
 
     def add(self, body: Body, c: np.ndarray) -> int:
         body.centre = np.asarray(c, float)
@@ -105,24 +111,36 @@ class Packer:
         return len(self.placed) - 1
 
 
-def _resting_contact(anchor: Body, body: Body, phi: np.ndarray) -> np.ndarray:
-    """Centres (B, 3) touching ``anchor`` along azimuths ``phi`` while resting on the
-    substrate (NaN rows: no such contact): the centre height is fixed, the horizontal
-    distance is solved by fixed-point steps on the centre-line contact distance."""
-    phi = np.atleast_1d(np.asarray(phi, float))
+def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Centres touching ``anchors[r]`` along azimuths ``phi[r]`` (R, B) while resting on
+    the substrate (NaN rows: no such contact): the centre height is fixed, the
+    horizontal distance is solved by fixed-point steps on the centre-line contact
+    distance. (R * B, 3), or (len(rows), 3) for the flat indices ``rows`` only; every
+    one gets the bits a call per batch (B >= 2 directions per product) would give."""
+    rounds, b = phi.shape
+    rnd = np.repeat(np.arange(rounds), b)
+    phi = phi.ravel()
+    if rows is not None:
+        rnd, phi = rnd[rows], phi[rows]
     z = body.bottom
-    dz = z - anchor.centre[2]
+    ac = np.array([a.centre for a in anchors])[rnd]
+    dz = z - ac[:, 2]
     horiz = np.column_stack([np.cos(phi), np.sin(phi), np.zeros_like(phi)])
-    t = np.full(len(phi), anchor.rmax + body.rmax)
+    t = np.array([a.rmax + body.rmax for a in anchors])[rnd]
     ok = np.ones(len(phi), bool)
+    distinct, idx = distinct_bodies(anchors)
+    fns, which, own = [a.rf for a in distinct], idx[rnd], np.zeros(len(phi), np.intp)
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
-        u = v / np.linalg.norm(v, axis=1, keepdims=True)
-        d = radius_along(anchor.rf, u) + radius_along(body.rf, -u)
-        ok &= d > abs(dz)
+        u = v / row_norms(v, keepdims=True)
+        if b > 1:  # many-row products, whichever rows share them
+            d = radius_by_fn(fns, which, u) + radius_by_fn([body.rf], own, -u)
+        else:
+            d = (radius_groups([a.rf for a in anchors], u[:, None]) + radius_groups(body.rf, -u[:, None])).ravel()
+        ok &= d > np.abs(dz)
         t = np.sqrt(np.maximum(d * d - dz * dz, 0.0))
-    c = anchor.centre + t[:, None] * horiz
+    c = ac + t[:, None] * horiz
     c[:, 2] = z
     c[~ok] = np.nan
     return c
@@ -195,7 +213,12 @@ def cluster_sizes(a, n: int, rng: np.random.Generator) -> np.ndarray:
 def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Generator,
             batch: int = 16) -> np.ndarray:
     """Candidates come in batches around one anchor each; they are scored first and
-    tested for overlap best-first, so the expensive test runs on few of them."""
+    tested for overlap best-first, so the expensive test runs on few of them.
+
+    A batch's random draws do not depend on how earlier batches fared, so several
+    batches are drawn ahead (the generator's state noted after each) and their
+    candidates made in one pass; when the search stops early the generator goes back
+    to where it would have stopped, so every later draw is as if drawn one by one."""
     a = packer.cfg.agglomerates
     centroid = packer._centres[members].mean(axis=0)
     scale = max(packer._rmax[members].mean(), 1e-9)
@@ -203,45 +226,103 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
     member_set[members] = True
     best, best_score, found, tried = None, np.inf, 0, 0
     while tried < a.max_tries and found < 3:
-        anchor = packer.placed[members[rng.integers(len(members))]]
-        phi = rng.uniform(0, 2 * np.pi, batch)
-        cand = _resting_contact(anchor, body, phi)
-        if a.layers == "3d":
-            s = rng.uniform(0, 1, batch)[:, None]
-            xy = anchor.centre[:2] + s * (anchor.rmax + body.rmax) * np.column_stack([np.cos(phi), np.sin(phi)])
-            dropped, support = _drop(packer, body, xy)
-            on_member = (support >= 0) & member_set[np.maximum(support, 0)]
-            cand[on_member] = dropped[on_member]  # else: landed beside the cluster, settle on the anchor
-        tried += batch
-        dist = np.linalg.norm((cand - centroid)[:, :2], axis=1) / scale
-        score = a.compactness * dist + (1 - a.compactness) * rng.uniform(0, 3, batch)
-        score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
-        score[np.isnan(score)] = np.inf
-        for k in np.argsort(score):
-            if not np.isfinite(score[k]) or score[k] >= best_score:
-                break
-            if packer.fits(body, cand[k]):
-                best, best_score = cand[k], score[k]
-                found += 1
+        rounds = min(_AHEAD, -(-(a.max_tries - tried) // batch))
+        anchors, phi, s, noise, states = [], [], [], [], []
+        for _ in range(rounds):  # the draws of each batch, in the order one batch makes them
+            anchors.append(packer.placed[members[rng.integers(len(members))]])
+            phi.append(rng.uniform(0, 2 * np.pi, batch))
+            if a.layers == "3d":
+                s.append(rng.uniform(0, 1, batch))
+            noise.append(rng.uniform(0, 3, batch))
+            states.append(rng.bit_generator.state)
+        cand, score = _scored(packer, body, anchors, np.array(phi), np.array(s), np.array(noise),
+                              member_set, centroid, scale)
+        order = [np.argsort(score[i]) for i in range(rounds)]
+        known = np.zeros((rounds, batch), np.int8)  # overlap test: 0 not yet made, 1 fits, -1 not
+        known[packer.plainly_out(body, cand.reshape(-1, 3)).reshape(rounds, batch)] = -1
+        for i in range(rounds):
+            tried += batch
+            for k in order[i]:
+                if not np.isfinite(score[i, k]) or score[i, k] >= best_score:
+                    break
+                if not known[i, k]:
+                    _test_ahead(packer, body, cand, score, order, known, i, k, best_score)
+                if known[i, k] > 0:
+                    best, best_score = cand[i, k], score[i, k]
+                    found += 1
+                    break
+            if not (tried < a.max_tries and found < 3):
+                rng.bit_generator.state = states[i]  # undraw the batches not looked at
                 break
     if best is None:
         raise _cannot_pack(packer.cfg)
     return best
 
 
-def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _test_ahead(packer: Packer, body: Body, cand: np.ndarray, score: np.ndarray, order: list[np.ndarray],
+                known: np.ndarray, i: int, k: int, best_score: float) -> None:
+    """Test candidate k of batch i, and with it the candidate each later batch would
+    test next if the search gets there (its best one not yet known not to fit, when
+    it may still beat ``best_score``): one overlap pass instead of one per batch."""
+    want = [(i, k)]
+    more = [kk for kk in order[i] if not known[i, kk] and kk != k and score[i, kk] < best_score]
+    want += [(i, kk) for kk in more[:_TEST_NEXT]]
+    for j in range(i + 1, min(len(order), i + 1 + _TEST_AHEAD)):
+        for kk in order[j]:
+            if not np.isfinite(score[j, kk]) or score[j, kk] >= best_score or known[j, kk] > 0:
+                break
+            if not known[j, kk]:
+                want.append((j, kk))
+                break
+    rows, cols = np.array(want).T
+    known[rows, cols] = np.where(packer.fits_many(body, cand[rows, cols]), 1, -1)
+
+
+def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s: np.ndarray,
+            noise: np.ndarray, member_set: np.ndarray, centroid: np.ndarray,
+            scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate centres (R, B, 3) and scores (R, B) of R batches (batch r around
+    ``anchors[r]``): nearest the cluster's centre (``compactness``) and, in 3-D, lowest."""
+    a = packer.cfg.agglomerates
+    rounds, batch = phi.shape
+    if a.layers == "3d":
+        reach = np.repeat([o.rmax + body.rmax for o in anchors], batch)
+        ac = np.repeat(np.array([o.centre[:2] for o in anchors]), batch, axis=0)
+        p = phi.ravel()
+        xy = ac + s.reshape(-1, 1) * reach[:, None] * np.column_stack([np.cos(p), np.sin(p)])
+        cand, support = _drop(packer, body, xy, rounds)
+        beside = np.flatnonzero(~((support >= 0) & member_set[np.maximum(support, 0)]))
+        if len(beside):  # landed beside the cluster: settle on the anchor instead
+            cand[beside] = _resting_contact(anchors, body, phi, beside)
+    else:
+        cand = _resting_contact(anchors, body, phi)
+    dist = row_norms((cand - centroid)[:, :2]) / scale
+    score = a.compactness * dist + (1 - a.compactness) * noise.ravel()
+    score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
+    score[np.isnan(score)] = np.inf
+    return cand.reshape(rounds, batch, 3), score.reshape(rounds, batch)
+
+
+def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Lower ``body`` vertically at each of ``xy`` (B, 2) until it rests on the
     substrate or on the highest particle beneath it (support index, -1: substrate), so
-    stacked particles are always carried by something rather than floating."""
+    stacked particles are always carried by something rather than floating. ``xy`` may
+    hold ``rounds`` equal batches; each gets the bits a call of its own would give."""
+    size = len(xy) // rounds
+    if rounds > 1 and not same_shape([o.rf for o in packer.placed]):
+        parts = [_drop(packer, body, xy[i * size:(i + 1) * size]) for i in range(rounds)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     z = np.full(len(xy), body.bottom)
     support = np.full(len(xy), -1)
-    dxy = np.linalg.norm(packer._centres[None, :, :2] - xy[:, None, :], axis=2)
+    dxy = row_norms(packer._centres[None, :, :2] - xy[:, None, :])
     reach = dxy < packer._rmax[None, :] + body.rmax
     ks = np.flatnonzero(reach.any(axis=0))
     if not len(ks):
         return np.column_stack([xy, z]), support
     rows, col = np.nonzero(reach[:, ks])  # every (candidate, particle within reach) pair
-    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]])
+    calls = np.bincount(rows // size, minlength=rounds)
+    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]], calls[calls > 0],
+                       floor=body.bottom)
     # per candidate the highest contact; on a tie the lowest particle index
     order = np.lexsort((col, -zk, rows))
     first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
@@ -251,23 +332,54 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndarray,
-                  dxy: np.ndarray) -> np.ndarray:
+                  dxy: np.ndarray, calls: np.ndarray | None = None, floor: float | None = None) -> np.ndarray:
     """Centre heights at which ``body`` above ``xy[i]`` touches ``others[which[i]]`` from
     above (fixed point on the centre-line contact distance; -inf: no contact). All
-    pairs in one evaluation: placement spends most of its time here."""
+    pairs in one evaluation: placement spends most of its time here. ``calls``: the
+    pairs per batch, consecutive (default: one batch). A pair that misses is dropped
+    from later steps (it ends at -inf whatever they give); with ``floor``, so is one
+    that cannot reach above it (-inf too)."""
     oc = np.array([o.centre for o in others])[which]
     rmax = np.array([o.rmax for o in others])[which]
     fns = [o.rf for o in others]
+    calls = np.array([len(xy)]) if calls is None else calls
+    alone = np.repeat(calls == 1, calls)  # pairs that were a batch's only one: one-row products
     z = oc[:, 2] + np.sqrt(np.maximum((rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
     miss = np.zeros(len(xy), bool)
-    for _ in range(6):
-        v = np.column_stack([xy - oc[:, :2], z - oc[:, 2]])
-        u = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
-        d = radius_along_rows(fns, which, u) + radius_along(body.rf, -u)
-        miss |= d <= dxy
-        z = oc[:, 2] + np.sqrt(np.maximum(d * d - dxy * dxy, 0.0))
+    live = np.arange(len(xy))
+    drop = same_shape(fns)  # else radius_along_rows evaluates per body, and row counts matter
+    if drop and floor is not None and body.rf.bounds() is not None and all(f.bounds() is not None for f in fns):
+        # a pair whose highest possible contact is under ``floor`` cannot carry the body
+        hi = np.array([f.bounds()[1] for f in fns])[which] + body.rf.bounds()[1]
+        top = oc[:, 2] + np.sqrt(np.maximum(hi * hi - dxy * dxy, 0.0))
+        low = top < floor - 1e-9 * (hi + np.abs(floor))
+        miss[low] = True
+        live = np.flatnonzero(~low)
+    reach = RowReach(fns, which)
+    for _ in range(6 if len(live) else 0):
+        every = len(live) == len(xy)
+        v = np.column_stack([xy[live] - oc[live, :2], z[live] - oc[live, 2]])
+        u = v / np.maximum(row_norms(v, keepdims=True), 1e-12)
+        d = reach.at(None if every else live, u) + _radius_as_called(body.rf, -u, alone[live])
+        dl = dxy[live]
+        miss[live] |= d <= dl
+        z[live] = oc[live, 2] + np.sqrt(np.maximum(d * d - dl * dl, 0.0))
+        if drop and miss[live].any():
+            live = live[~miss[live]]
+            if not len(live):
+                break
     z[miss] = -np.inf
     return z
+
+
+def _radius_as_called(fn: RadialFn, dirs: np.ndarray, alone: np.ndarray) -> np.ndarray:
+    """``radius_along(fn, .)`` of each row as the original calls made it: rows marked
+    ``alone`` in one-row products, the rest in many-row ones."""
+    out = radius_by_fn([fn], np.zeros(len(dirs), np.intp), dirs)
+    if alone.any():
+        at = np.flatnonzero(alone)
+        out[at] = radius_groups(fn, dirs[at][:, None, :])[:, 0]
+    return out
 
 
 def _cannot_pack(cfg: SceneConfig) -> ConfigError:

@@ -33,25 +33,44 @@ def centreline(length_nm: float, cfg: SceneConfig, rng: np.random.Generator, mar
     return best
 
 
+_CHUNK = 16  # centreline points lifted together
+
+
+def _lift(xy: np.ndarray, a: np.ndarray, b: np.ndarray, reach: np.ndarray, reach2: np.ndarray) -> np.ndarray:
+    """Per point of ``xy`` the highest centre height that clears the segments a-b
+    (0 where none is within ``reach``: a segment out of reach gives 0 too);
+    ``reach2``: the reach squared."""
+    ab = b - a
+    # distance from each new point to each segment of the earlier wires (xy only)
+    t = np.clip(np.einsum("kij,ij->ki", xy[:, None, :2] - a[None, :, :2], ab[:, :2])
+                / np.maximum((ab[:, :2] ** 2).sum(1), 1e-9), 0, 1)
+    near = a[None, :, :2] + t[..., None] * ab[None, :, :2]
+    dist = np.linalg.norm(xy[:, None, :2] - near, axis=2)
+    zk = a[None, :, 2] + t * ab[None, :, 2]
+    # every segment within reach counts, not only the nearest in xy: an earlier wire
+    # that itself climbs over another is higher a little further along
+    need = np.where(dist < reach, zk + np.sqrt(np.maximum(reach2 - dist**2, 0.0)), 0.0)
+    return need.max(axis=1)
+
+
 def drape(xy: np.ndarray, radius: float, earlier: list[tuple[np.ndarray, float]]) -> np.ndarray:
     """Heights of a new wire's centreline: on the substrate, lifted where it crosses an
     earlier wire so the two touch instead of interpenetrating; smoothed a little."""
     z = np.full(len(xy), radius)
-    for pts, r in earlier:
-        a, b = pts[:-1], pts[1:]
-        ab = b - a
-        # distance from each new point to each segment of the earlier wire (xy only)
-        t = np.clip(np.einsum("kij,ij->ki", xy[:, None, :2] - a[None, :, :2], ab[:, :2])
-                    / np.maximum((ab[:, :2] ** 2).sum(1), 1e-9), 0, 1)
-        near = a[None, :, :2] + t[..., None] * ab[None, :, :2]
-        dist = np.linalg.norm(xy[:, None, :2] - near, axis=2)
-        zk = a[None, :, 2] + t * ab[None, :, 2]
-        reach = radius + r
-        # every segment within reach counts, not only the nearest in xy: an earlier wire
-        # that itself climbs over another is higher a little further along
-        need = np.where(dist < reach, zk + np.sqrt(np.maximum(reach**2 - dist**2, 0.0)), 0.0)
-        lift = need.max(axis=1)
-        z = np.maximum(z, lift)
+    if earlier:  # all earlier wires' segments at once (each point's height is a max: order-free)
+        a = np.concatenate([pts[:-1] for pts, _ in earlier])
+        b = np.concatenate([pts[1:] for pts, _ in earlier])
+        reach = np.concatenate([np.full(len(pts) - 1, radius + r) for pts, r in earlier])
+        # squared as a Python float, as before: float ** 2 is the C library's pow, not x * x
+        reach2 = np.concatenate([np.full(len(pts) - 1, (radius + r) ** 2) for pts, r in earlier])
+        pad = (reach * (1 + 1e-9) + 1e-9)[:, None]  # a margin over rounding: a pruned segment gives 0
+        lo, hi = np.minimum(a[:, :2], b[:, :2]) - pad, np.maximum(a[:, :2], b[:, :2]) + pad
+        for start in range(0, len(xy), _CHUNK):  # a stretch of points against the segments near it
+            part = xy[start:start + _CHUNK, :2]
+            seg = np.flatnonzero(np.all((lo <= part.max(axis=0)) & (hi >= part.min(axis=0)), axis=1))
+            if len(seg):
+                z[start:start + _CHUNK] = np.maximum(z[start:start + _CHUNK],
+                                                     _lift(part, a[seg], b[seg], reach[seg], reach2[seg]))
     if len(z) > 4:  # smooth, then never go below the required heights
         kernel = np.ones(5) / 5
         smooth = np.convolve(np.pad(z, 2, mode="edge"), kernel, mode="valid")
