@@ -10,7 +10,7 @@ import typer
 
 
 def segment(
-    model: Annotated[Path, typer.Option(help="model.pt written by 'dgan eval'.")],
+    model: Annotated[Path, typer.Option(help="model.pt written by 'dgan train' or 'dgan eval'.")],
     images: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF with SEM metadata, or PNG), or its images/ subfolder.")],
     out: Annotated[Path, typer.Option(help="Output folder: instances/, particles.csv, size_distribution.png.")] = Path("segmented"),
     bar_rows: Annotated[Optional[int], typer.Option(min=0, help="Information-bar height in px (default: detected per image).")] = None,

@@ -51,7 +51,7 @@ def test_foreign_model_file_is_a_user_error(tmp_path):
     from dgan_blender.errors import DganError
 
     (tmp_path / "x.pt").write_bytes(b"not a model")
-    with pytest.raises(DganError, match="not a model written by 'dgan eval'"):
+    with pytest.raises(DganError, match="not a model written by 'dgan train' or 'dgan eval'"):
         load_model(tmp_path / "x.pt")
 
 
