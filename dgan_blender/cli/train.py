@@ -10,8 +10,8 @@ import typer
 
 
 def train(
-    data: Annotated[list[Path], typer.Option(help="A data set written by 'dgan render' (repeatable; all of one pixel size).")],
     out: Annotated[Path, typer.Option(help="Model folder: model.pt (for 'dgan segment --model'), curve.json, run.json.")],
+    data: Annotated[Optional[list[Path]], typer.Option(help="A data set written by 'dgan render' (repeatable; all of one pixel size).")] = None,
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (default 10); with --time-limit the most it may plan. One epoch draws as many patches as cover the training pixels once.")] = None,
     time_limit: Annotated[Optional[float], typer.Option(min=0.01, help="Training budget in minutes: turned into a number of epochs (recorded as epochs_planned) from a few timed steps; stops after the epoch that crosses it.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of weight initialisation and patch draws (saved in model.pt).")] = 0,
@@ -33,7 +33,7 @@ def train(
     if patch % 16:
         raise DganError(f"--patch {patch}: must be a multiple of 16, e.g. {patch // 16 * 16 or 16}")
     settings = TrainSettings(patch=patch, batch=batch, augment=augment)
-    summary = train_model(data, out, epochs=epochs, time_limit_min=time_limit, seed=seed, val=val,
+    summary = train_model(data or [], out, epochs=epochs, time_limit_min=time_limit, seed=seed, val=val,
                           settings=settings, val_every=val_every, val_pixel_size_nm=pixel_size,
                           restart=restart, log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps(summary))

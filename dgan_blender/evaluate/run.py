@@ -141,4 +141,4 @@ def versions() -> dict:
 
     from .. import __version__
 
-    return {"dgan": __version__, "torch": torch.__version__, "numpy": np.__version__}
+    return {"dgan": str(__version__), "torch": str(torch.__version__), "numpy": str(np.__version__)}

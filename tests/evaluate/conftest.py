@@ -65,4 +65,13 @@ def synthetic_like(tmp_path):
         write_png(root / "semantic" / f"{i:06d}.png", semantic_mask(inst))
         (root / "particles").mkdir(exist_ok=True)
         (root / "particles" / f"{i:06d}.json").write_text(json.dumps({"pixel_size_nm": 14.688, "preset": "tio2-sem"}))
+    write_manifest(root, 2)
     return root
+
+
+def write_manifest(root, count):
+    """The manifest 'dgan render' writes, from the samples' records."""
+    from dgan_blender.dataset.store import DatasetStore
+
+    store = DatasetStore(root)
+    store.append_manifest([store.manifest_entry(i) for i in range(count)])
