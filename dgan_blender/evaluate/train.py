@@ -7,6 +7,7 @@ train the same network and the seed saved with the model says how to get it agai
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -35,6 +36,10 @@ class TrainSettings:
     time_limit_s: float | None = None  # wall budget: stops mid-epoch, schedule follows it
     stop_after_s: float | None = None  # stops after the epoch that crosses it; schedule by epochs
     base: int = 16
+    # torch CPU threads while training; None keeps torch's default (one per core). On a
+    # shared machine fewer threads than cores avoid OpenMP's spin-waiting (see
+    # benchmarks/unet_epoch.py). Results are reproducible for one thread count.
+    threads: int | None = None
     # nnU-Net's intensity augmentations (see intensity_augment). Off by default: at the
     # benchmark's budget (14 epochs) they cost the real-trained model a third of its
     # AP50 (0.261 -> 0.180 on the BAM split), so they would flatter synthetic/real ratios.
@@ -206,8 +211,23 @@ def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, 
     validation: its time is not training time). Training stops after ``epochs``, inside
     an epoch when ``time_limit_s`` runs out, or after the epoch that ends past
     ``stop_after_s``."""
-    data = prepare(samples, pixel_size_nm)
-    state = state or new_state(settings)
+    with cpu_threads(settings.threads):
+        return _train(prepare(samples, pixel_size_nm), settings, log, state or new_state(settings), on_epoch)
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None):
+    """torch's intra-op thread count set for the block and restored after it."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train(data, settings: TrainSettings, log, state: TrainState, on_epoch):
     per_epoch = steps_per_epoch(data, settings)
     while state.epoch < settings.epochs:
         t0 = time.monotonic()

@@ -30,8 +30,8 @@ from .. import provenance
 from ..errors import DganError
 from ..io import write_json
 from .data import load_annotated
-from .train import (TrainSettings, TrainState, draw_patches, load_model, new_state, prepare, save_model,
-                    steps_per_epoch, train, train_step)
+from .train import (TrainSettings, TrainState, cpu_threads, draw_patches, load_model, new_state, prepare,
+                    save_model, steps_per_epoch, train, train_step)
 from .training_sets import combined_digest, load_training_sets
 
 STATE = ".train-state.pt"
@@ -82,7 +82,8 @@ def plan_epochs(samples, settings: TrainSettings, pixel_size_nm: float, limit_s:
     """How many epochs fit in ``limit_s``: at least one, at most ``cap``."""
     t0 = time.monotonic()
     data = prepare(samples, pixel_size_nm)
-    per_step = seconds_per_step(data, settings)
+    with cpu_threads(settings.threads):
+        per_step = seconds_per_step(data, settings)
     left = limit_s - (time.monotonic() - t0)
     epoch_s = per_step * steps_per_epoch(data, settings)
     planned = max(1, min(cap, math.floor(left / epoch_s)))
@@ -132,7 +133,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
     record = provenance.describe(
         job="dgan train", data=[t.digest for t in sets], seed=seed, epochs=epochs,
         time_limit_min=time_limit_min, patch=settings.patch, batch=settings.batch, lr=settings.lr,
-        dice=settings.dice, augment=settings.augment, base=settings.base,
+        dice=settings.dice, augment=settings.augment, base=settings.base, threads=settings.threads,
         val=str(val) if val is not None else None, val_every=val_every)
     if restart and out.exists():
         for name in ("model.pt", "curve.json", provenance.RECORD, STATE):
@@ -175,6 +176,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         "epochs_run": len([h for h in history if "loss" in h]), "steps": history[-1].get("steps") if history else 0,
         "patch": settings.patch, "batch": settings.batch, "lr": settings.lr, "dice": settings.dice,
         "augment": settings.augment, "base": settings.base, "n_train_images": len(samples),
+        "threads": settings.threads or torch.get_num_threads(),
         "classes": ["background", "particle", "boundary"], "history": history,
         "final_loss": next((h["loss"] for h in reversed(history) if "loss" in h), None),
         "val": history[-1].get("val") if history else None, "val_path": str(val) if val else None,

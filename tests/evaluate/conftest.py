@@ -5,6 +5,18 @@ import tifffile
 REAL = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "data" / "bam-tio2-sem"
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny networks train fastest on one thread; on a busy machine two threads
+    spin-wait for each other (an order of magnitude slower)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def blobs(shape, centres, radius):
     """Instance image of discs; later discs overwrite earlier ones where they meet."""
     yy, xx = np.mgrid[:shape[0], :shape[1]]

@@ -71,6 +71,9 @@ def test_eval_then_segment_end_to_end(real_like, synthetic_like, tmp_path):
         assert key in metrics
     assert metrics["n_test_images"] == 2 and metrics["seed"] == 3
     assert 0 <= metrics["dsc"] <= 1 and (out / "predictions.png").stat().st_size > 0
+    sizes = metrics["sizes"]
+    assert sizes["n_truth"] > 0 and {"median_error_pct", "wasserstein_nm", "ks"} <= set(sizes)
+    assert {"median_error_pct", "wasserstein_nm", "ks"} <= set(json.loads(proc.stdout))
     seg = tmp_path / "seg"
     proc = dgan("segment", "--model", out / "model.pt", "--images", real_like / "images",
                 "--out", seg, "--pixel-size", 7.344)

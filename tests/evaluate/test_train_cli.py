@@ -17,7 +17,8 @@ def dgan(*args, timeout=300):
 
 def train_then_segment(data, tmp_path):
     out = tmp_path / "model"
-    proc = dgan("train", "--data", data, "--out", out, "--epochs", 1, "--patch", 32, "--batch", 4, "--seed", 6)
+    proc = dgan("train", "--data", data, "--out", out, "--epochs", 1, "--patch", 32, "--batch", 4, "--seed", 6,
+                "--threads", 1)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["model"] == str(out / "model.pt") and summary["seed"] == 6 and summary["epochs_run"] == 1
