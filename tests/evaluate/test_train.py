@@ -128,3 +128,30 @@ def test_intensity_augmentation_keeps_labels_and_is_seeded():
     x1, y1 = draw_patches([(img, sem)], 8, 32, np.random.default_rng(1), augment=True)
     assert torch.equal(y0[:1], y1[:1])  # the first crop is drawn before any augmentation draw
     assert not torch.equal(x0, x1)
+
+
+def test_prefetched_batches_are_the_plain_loops():
+    from dgan_blender.evaluate.train import prefetched
+
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    assert list(prefetched(lambda: rng_a.random(), 7)) == [rng_b.random() for _ in range(7)]
+    assert rng_a.random() == rng_b.random()  # the generator is left where a plain loop leaves it
+    calls = []
+    gen = prefetched(lambda: calls.append(1) or len(calls), 1000)
+    assert next(gen) == 1
+    gen.close()  # stops the producer: it never runs far ahead
+    assert len(calls) <= 5
+
+    def boom():
+        raise ValueError("bad draw")
+
+    with pytest.raises(ValueError, match="bad draw"):
+        list(prefetched(boom, 3))
+
+
+def test_prefetch_changes_no_weight(synthetic_like):
+    samples = load_annotated(synthetic_like)
+    models = [train(samples, TrainSettings(seed=2, base=4, prefetch=p, **TINY), 14.688, log=lambda _: None)[0]
+              for p in (False, True)]
+    for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values()):
+        assert torch.equal(a, b)
