@@ -46,6 +46,9 @@ class TrainSettings:
     # patches drawn on a helper thread while the network trains on the previous batch;
     # the same draws in the same order, so the same weights
     prefetch: bool = True
+    # NHWC tensors for the convolutions (measured in benchmarks/unet_epoch.py; off by
+    # default: it changes the float summation order, so weights differ in the last bits)
+    channels_last: bool = False
     # nnU-Net's intensity augmentations (see intensity_augment). Off by default: at the
     # benchmark's budget (14 epochs) they cost the real-trained model a third of its
     # AP50 (0.261 -> 0.180 on the BAM split), so they would flatter synthetic/real ratios.
@@ -161,6 +164,8 @@ def new_state(settings: TrainSettings) -> TrainState:
         torch.manual_seed(settings.seed)
         model = UNet(base=settings.base)
     model.to(device()).train()
+    if settings.channels_last:
+        model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-4)
     return TrainState(model, opt, rng)
 
@@ -206,6 +211,8 @@ def run_epoch(state: TrainState, data, settings: TrainSettings, per_epoch: int) 
                 progress = max(progress, (time.monotonic() - start) / limit)
             if progress >= 1:
                 return losses, True
+            if settings.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
             losses.append(train_step(state.model, state.opt, x.to(dev), y.to(dev), settings,
                                      learning_rate(settings.lr, progress)))
             state.step += 1

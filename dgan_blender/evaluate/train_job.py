@@ -134,6 +134,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         job="dgan train", data=[t.digest for t in sets], seed=seed, epochs=epochs,
         time_limit_min=time_limit_min, patch=settings.patch, batch=settings.batch, lr=settings.lr,
         dice=settings.dice, augment=settings.augment, base=settings.base, threads=settings.threads,
+        channels_last=settings.channels_last,
         val=str(val) if val is not None else None, val_every=val_every)
     if restart and out.exists():
         for name in ("model.pt", "curve.json", provenance.RECORD, STATE):
@@ -166,7 +167,8 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
 
     model, history = train(samples, settings, px, log=log, state=state, on_epoch=on_epoch)
     if val_set is not None and history and "val" not in history[-1]:
-        history[-1]["val"] = _val_scores_model(model, val_set, px)  # stopped before the planned end
+        with cpu_threads(settings.threads):  # stopped before the planned end
+            history[-1]["val"] = _val_scores_model(model, val_set, px)
     wall = wall_before + time.monotonic() - t_call
     meta = {
         "trained_by": "dgan train",
@@ -176,7 +178,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         "epochs_run": len([h for h in history if "loss" in h]), "steps": history[-1].get("steps") if history else 0,
         "patch": settings.patch, "batch": settings.batch, "lr": settings.lr, "dice": settings.dice,
         "augment": settings.augment, "base": settings.base, "n_train_images": len(samples),
-        "threads": settings.threads or torch.get_num_threads(),
+        "threads": settings.threads or torch.get_num_threads(), "channels_last": settings.channels_last,
         "classes": ["background", "particle", "boundary"], "history": history,
         "final_loss": next((h["loss"] for h in reversed(history) if "loss" in h), None),
         "val": history[-1].get("val") if history else None, "val_path": str(val) if val else None,
