@@ -13,7 +13,7 @@ def train(
     out: Annotated[Path, typer.Option(help="Model folder: model.pt (for 'dgan segment --model'), curve.json, run.json.")],
     data: Annotated[Optional[list[Path]], typer.Option(metavar="DIR", help="A data set written by 'dgan render' (repeatable; all of one pixel size).")] = None,
     epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (default 10); with --time-limit the most it may plan. One epoch draws as many patches as cover the training pixels once.")] = None,
-    time_limit: Annotated[Optional[float], typer.Option(min=0.01, help="Training budget in minutes (validation not counted): turned into a number of epochs (recorded as epochs_planned) from a few timed steps; stops after the epoch that crosses it.")] = None,
+    time_limit: Annotated[Optional[float], typer.Option(min=0.01, help="Training budget in minutes (validation not counted): turned into a number of epochs (recorded as epochs_planned) from a few timed steps; stops early after the epoch that crosses it if epochs run slower.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of weight initialisation and patch draws (saved in model.pt).")] = 0,
     val: Annotated[Optional[Path], typer.Option(help="Annotated real images (images/NAME.tif + masks/NAME_m.tif), scored after epochs; never selects or stops.")] = None,
     val_every: Annotated[int, typer.Option(min=1, help="Score --val after every N-th epoch (and the last).")] = 1,

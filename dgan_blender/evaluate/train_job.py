@@ -10,8 +10,9 @@ continues from it and ends with the weights an uninterrupted run of that seed gi
 A time limit is turned into a number of epochs before training starts, from the
 measured time of a few steps of a throwaway network: the learning-rate schedule then
 spans exactly the epochs that will run, and ``--epochs N`` with the recorded
-``epochs_planned`` reproduces the same weights. Should the epochs turn out slower than
-measured, training still stops after the epoch that crosses the limit.
+``epochs_planned`` reproduces the same weights. The limit covers the timing and the
+epochs (validation is not counted); should the epochs turn out slower than measured,
+training stops after the epoch that crosses it (``epochs_run`` < ``epochs_planned``).
 """
 
 from __future__ import annotations
@@ -78,17 +79,18 @@ def seconds_per_step(data, settings: TrainSettings, steps: int = 3) -> float:
 
 
 def plan_epochs(samples, settings: TrainSettings, pixel_size_nm: float, limit_s: float, cap: int,
-                log=print) -> int:
-    """How many epochs fit in ``limit_s``: at least one, at most ``cap``."""
+                log=print) -> tuple[int, float]:
+    """How many epochs fit in what is left of ``limit_s`` after the timing itself (at
+    least one, at most ``cap``), and the seconds the timing took."""
     t0 = time.monotonic()
     data = prepare(samples, pixel_size_nm)
     with cpu_threads(settings.threads):
         per_step = seconds_per_step(data, settings)
-    left = limit_s - (time.monotonic() - t0)
+    timing_s = time.monotonic() - t0
     epoch_s = per_step * steps_per_epoch(data, settings)
-    planned = max(1, min(cap, math.floor(left / epoch_s)))
+    planned = max(1, min(cap, math.floor((limit_s - timing_s) / epoch_s)))
     log(f"time limit {limit_s:.0f} s: {per_step:.2f} s per step, {epoch_s:.0f} s per epoch -> {planned} epochs")
-    return planned
+    return planned, timing_s
 
 
 def _finished(model_path: Path, log) -> dict:
@@ -148,13 +150,14 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         state, extra = load_state(state_path, settings)
         log(f"resuming after epoch {state.epoch} of {extra['epochs_planned']}")
     else:
-        planned = settings.epochs
+        planned, timing_s = settings.epochs, 0.0
         if time_limit_min is not None:
-            planned = plan_epochs(samples, settings, px, time_limit_min * 60, settings.epochs, log)
-        state, extra = new_state(settings), {"epochs_planned": planned, "wall_s": 0.0}
+            planned, timing_s = plan_epochs(samples, settings, px, time_limit_min * 60, settings.epochs, log)
+        state, extra = new_state(settings), {"epochs_planned": planned, "timing_s": timing_s, "wall_s": 0.0}
     wall_before = float(extra.get("wall_s", 0.0))
+    # the limit covers the timing and the epochs (not validation)
     settings = replace(settings, epochs=extra["epochs_planned"],
-                       stop_after_s=None if time_limit_min is None else time_limit_min * 60)
+                       stop_after_s=None if time_limit_min is None else time_limit_min * 60 - extra["timing_s"])
 
     def on_epoch(st: TrainState) -> None:
         entry = st.history[-1] if st.history else {"epoch": st.epoch}
@@ -182,7 +185,8 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         "classes": ["background", "particle", "boundary"], "history": history,
         "final_loss": next((h["loss"] for h in reversed(history) if "loss" in h), None),
         "val": history[-1].get("val") if history else None, "val_path": str(val) if val else None,
-        "train_seconds": round(state.elapsed_s, 1), "wall_seconds": round(wall, 1),
+        "train_seconds": round(state.elapsed_s, 1), "timing_seconds": round(extra["timing_s"], 1),
+        "wall_seconds": round(wall, 1),
         "versions": _versions(), "device": str(next(model.parameters()).device),
     }
     write_json(out / "curve.json", {"history": history, "epochs_planned": settings.epochs,
