@@ -126,8 +126,12 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
     t_call = time.monotonic()
     if epochs is None and time_limit_min is None:
         epochs = DEFAULT_EPOCHS
+    if epochs is not None and epochs < 1:
+        raise DganError(f"--epochs {epochs}: give at least 1")
+    if time_limit_min is not None and not time_limit_min > 0:
+        raise DganError(f"--time-limit {time_limit_min}: give a positive number of minutes")
     settings = replace(settings or TrainSettings(), seed=seed, time_limit_s=None, stop_after_s=None,
-                       epochs=epochs or MAX_EPOCHS)
+                       epochs=MAX_EPOCHS if epochs is None else epochs)
     sets = load_training_sets(data_dirs)
     samples = [s for t in sets for s in t.samples]
     px = sets[0].pixel_size_nm

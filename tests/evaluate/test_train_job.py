@@ -128,6 +128,8 @@ def test_bad_data_sets_are_one_line_errors(synthetic_like, tmp_path):
 
     with pytest.raises(DganError, match="no training data; pass --data"):
         train_model([], tmp_path / "m", **QUIET)
+    with pytest.raises(DganError, match="--epochs 0: give at least 1"):
+        train_model([synthetic_like], tmp_path / "m", epochs=0, **QUIET)
     with pytest.raises(DganError, match="no such folder"):
         train_model([tmp_path / "nowhere"], tmp_path / "m", **QUIET)
     (tmp_path / "empty").mkdir()
