@@ -10,7 +10,7 @@ import typer
 from ..errors import DganError
 from . import addon as addon_cli
 from . import apply, bridge, doctor, export, fit, realism, render, scene, validate
-from . import eval as eval_cmd, segment
+from . import eval as eval_cmd, segment, train
 
 app = typer.Typer(
     name="dgan",
@@ -28,6 +28,7 @@ app.command("validate", help=validate.__doc__)(validate.validate)
 app.add_typer(export.app, name="export")
 app.command("eval", help=eval_cmd.__doc__)(eval_cmd.eval_)
 app.command("segment", help=segment.__doc__)(segment.segment)
+app.command("train", help=train.__doc__)(train.train)
 app.add_typer(bridge.app, name="bridge")
 app.add_typer(addon_cli.app, name="addon")
 app.command("fit", help=fit.__doc__)(fit.fit)

@@ -28,7 +28,8 @@ def eval_(
     augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma); slower to converge.")] = False,
 ) -> None:
     """Writes OUT/metrics.json (dsc, ap50, pq, n_test_images, *_min20 with instances under
-    20 px dropped), OUT/model.pt and OUT/predictions.png (true contours green, predicted red)."""
+    20 px dropped, sizes: predicted vs true size distribution), OUT/model.pt and
+    OUT/predictions.png (true contours green, predicted red)."""
     from ..errors import DganError
     from ..evaluate.run import HEADLINE, evaluate
     from ..evaluate.train import TrainSettings
@@ -40,5 +41,6 @@ def eval_(
     metrics = evaluate(train, test, out, settings, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
                        min_area_px=min_area_px,
                        log=lambda msg: typer.echo(msg, err=True))
-    print(json.dumps({k: round(metrics[k], 4) for k in HEADLINE} | {"n_test_images": metrics["n_test_images"],
-                                                                     "out": str(out)}))
+    sizes = {k: metrics["sizes"].get(k) for k in ("median_error_pct", "wasserstein_nm", "ks")}
+    print(json.dumps({k: round(metrics[k], 4) for k in HEADLINE} | sizes
+                     | {"n_test_images": metrics["n_test_images"], "out": str(out)}))

@@ -12,7 +12,7 @@ from .micrograph_options import BarRows, OldPixelSize, PixelSizeNm, either
 
 
 def segment(
-    model: Annotated[Path, typer.Option(help="model.pt written by 'dgan eval'.")],
+    model: Annotated[Path, typer.Option(help="model.pt written by 'dgan train' or 'dgan eval'.")],
     images: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF, PNG, JPEG, BMP), or its images/ subfolder.")],
     out: Annotated[Path, typer.Option(help="Output folder: instances/, particles.csv, size_distribution.png.")] = Path("segmented"),
     bar_rows: BarRows = None,

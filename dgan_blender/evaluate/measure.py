@@ -129,6 +129,7 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
     summary = {"model": str(model_path), "images": str(images), "n_images": len(samples),
                "n_particles": len(rows), "n_particles_inner": len(inner),
                "median_diameter_nm": float(np.median(inner)) if inner else None,
-               "model_seed": meta.get("seed"), "model_pixel_size_nm": meta.get("pixel_size_nm")}
+               "model_seed": meta.get("seed"), "model_pixel_size_nm": meta.get("pixel_size_nm"),
+               "model_preset": meta.get("preset"), "model_data_digest": meta.get("data_digest")}
     write_json(out / "summary.json", summary)
     return summary

@@ -19,6 +19,7 @@ from ..io import write_json, write_png
 from .data import Sample, load_annotated, normalise, resample
 from .instances import MIN_AREA_PX, probabilities_to_instances
 from .metrics import evaluate_pairs
+from .sizes import compare, instance_diameters_nm
 from .train import TrainSettings, device, predict, save_model, train
 from .unet import count_parameters
 
@@ -70,6 +71,35 @@ def write_sheet(path: Path, tiles: list[np.ndarray]) -> None:
     write_png(path, contact_sheet([_pad_to(t, h, w) for t in tiles], columns=min(2, len(tiles))))
 
 
+def size_comparison(samples: list[Sample], preds: list[np.ndarray]) -> dict:
+    """Predicted vs true size distributions pooled over the images: off-border particles
+    of at least ``MIN_AREA_PX`` on both sides, each at its image's pixel size (the true
+    side of a real folder is its mask's 4-connected particles). NaN becomes None so that
+    metrics.json stays valid JSON."""
+    found = [instance_diameters_nm(p, s.pixel_size_nm) for s, p in zip(samples, preds)]
+    truth = [instance_diameters_nm(s.instances, s.pixel_size_nm) for s in samples]
+    out = compare(np.concatenate(found or [np.zeros(0)]), np.concatenate(truth or [np.zeros(0)]))
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}
+
+
+def score(model, samples: list[Sample], pixel_size_nm: float, min_area_px: int = MIN_AREA_PX,
+          with_tiles: bool = False) -> tuple[dict, list[np.ndarray]]:
+    """Pooled metrics (DSC, AP50, PQ, sizes) and the per-image headline figures of a model
+    on annotated samples; with ``with_tiles`` also the overlays for predictions.png."""
+    pairs, tiles, per_image = [], [], []
+    for s in samples:
+        pred = segment_sample(model, s, pixel_size_nm, min_area_px=min_area_px)
+        pairs.append((s.instances, pred))
+        if with_tiles:
+            tiles.append(overlay(s.image, s.instances, pred))
+        one = evaluate_pairs([(s.instances, pred)])
+        per_image.append({"name": s.name, **{k: round(one[k], 4) for k in HEADLINE}})
+    metrics = evaluate_pairs(pairs)
+    metrics["sizes"] = size_comparison(samples, [p for _, p in pairs])
+    metrics["per_image"] = per_image
+    return metrics, tiles
+
+
 def evaluate(train_dir: Path, test_dir: Path, out: Path, settings: TrainSettings,
              train_names=None, test_names=None, bar_rows: int | None = None,
              pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print) -> dict:
@@ -86,25 +116,29 @@ def evaluate(train_dir: Path, test_dir: Path, out: Path, settings: TrainSettings
     meta = {"pixel_size_nm": px, "seed": settings.seed, "epochs": settings.epochs,
             "patch": settings.patch, "batch": settings.batch, "lr": settings.lr,
             "dice": settings.dice, "augment": settings.augment, "base": settings.base, "train": str(train_dir),
-            "n_train_images": len(train_set), "classes": ["background", "particle", "boundary"]}
+            "n_train_images": len(train_set), "classes": ["background", "particle", "boundary"],
+            "trained_by": "dgan eval", "epochs_run": len(history), "history": history, "versions": versions()}
     save_model(out / "model.pt", model, meta)
-    pairs, tiles, per_image = [], [], []
-    for s in test_set:
-        pred = segment_sample(model, s, px, min_area_px=min_area_px)
-        pairs.append((s.instances, pred))
-        tiles.append(overlay(s.image, s.instances, pred))
-        one = evaluate_pairs([(s.instances, pred)])
-        per_image.append({"name": s.name, **{k: round(one[k], 4) for k in HEADLINE}})
-    if not pairs:
+    if not test_set:
         raise DganError(f"{test_dir}: no test images; give a folder with annotated images")
-    metrics = evaluate_pairs(pairs)
+    scores, tiles = score(model, test_set, px, min_area_px, with_tiles=True)
+    metrics = {k: v for k, v in scores.items() if k != "per_image"}
     metrics.update({
         "seed": settings.seed, "epochs": settings.epochs, "epochs_run": len(history),
         "train": str(train_dir), "test": str(test_dir), "n_train_images": len(train_set),
         "pixel_size_nm": px, "min_area_px": min_area_px, "n_parameters": count_parameters(model),
         "train_seconds": round(t_train, 1), "total_seconds": round(time.monotonic() - t0, 1),
-        "history": history, "per_image": per_image,
+        "history": history, "per_image": scores["per_image"],
     })
     write_json(out / "metrics.json", metrics)
     write_sheet(out / "predictions.png", tiles)
     return metrics
+
+
+def versions() -> dict:
+    """The versions that decide what a model computes."""
+    import torch
+
+    from .. import __version__
+
+    return {"dgan": str(__version__), "torch": str(torch.__version__), "numpy": str(np.__version__)}

@@ -7,10 +7,14 @@ train the same network and the seed saved with the model says how to get it agai
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import os
+import queue
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +37,18 @@ class TrainSettings:
     lr: float = 2e-3
     dice: bool = True
     time_limit_s: float | None = None  # wall budget: stops mid-epoch, schedule follows it
+    stop_after_s: float | None = None  # stops after the epoch that crosses it; schedule by epochs
     base: int = 16
+    # torch CPU threads while training; None keeps torch's default (one per core). On a
+    # shared machine fewer threads than cores avoid OpenMP's spin-waiting (see
+    # benchmarks/unet_epoch.py). Results are reproducible for one thread count.
+    threads: int | None = None
+    # patches drawn on a helper thread while the network trains on the previous batch;
+    # the same draws in the same order, so the same weights
+    prefetch: bool = True
+    # NHWC tensors for the convolutions (measured in benchmarks/unet_epoch.py; off by
+    # default: it changes the float summation order, so weights differ in the last bits)
+    channels_last: bool = False
     # nnU-Net's intensity augmentations (see intensity_augment). Off by default: at the
     # benchmark's budget (14 epochs) they cost the real-trained model a third of its
     # AP50 (0.261 -> 0.180 on the BAM split), so they would flatter synthetic/real ratios.
@@ -128,54 +143,167 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, log=print):
-    """Returns (model, history). One epoch = as many patches as cover the training
-    pixels once, so the budget scales with the data, not with the image count."""
-    data = prepare(samples, pixel_size_nm)
-    settings.patch = usable_patch(data, settings.patch, log)  # saved with the model as used
+@dataclass
+class TrainState:
+    """Everything a run needs to continue as if it had never stopped: weights, optimiser
+    moments, the patch generator's state, the step count and the curve so far.
+    ``elapsed_s`` counts training epochs only (not checkpoints or validation)."""
+
+    model: UNet
+    opt: torch.optim.Optimizer
+    rng: np.random.Generator
+    step: int = 0
+    epoch: int = 0
+    history: list = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+
+def new_state(settings: TrainSettings) -> TrainState:
     rng = np.random.default_rng(settings.seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
         model = UNet(base=settings.base)
-    dev = device()
-    model.to(dev).train()
-    per_epoch = max(1, math.ceil(sum(im.size for im, _ in data) / settings.patch ** 2 / settings.batch))
-    total = per_epoch * settings.epochs
+    model.to(device()).train()
+    if settings.channels_last:
+        model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=1e-4)
+    return TrainState(model, opt, rng)
+
+
+def steps_per_epoch(data, settings: TrainSettings) -> int:
+    """One epoch = as many patches as cover the training pixels once, so the budget
+    scales with the data, not with the image count."""
+    return max(1, math.ceil(sum(im.size for im, _ in data) / settings.patch ** 2 / settings.batch))
+
+
+def train_step(model: UNet, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+               settings: TrainSettings, lr: float, step: int = 0) -> float:
+    """One optimiser step; returns its loss. The single place where a loss is seen
+    before it changes the weights."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    logits = model(x)
+    loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
+    if settings.dice:
+        loss = loss + soft_dice_loss(logits, y)
+    check_finite(loss, step)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def run_epoch(state: TrainState, data, settings: TrainSettings, per_epoch: int) -> tuple[list[float], bool]:
+    """The steps of one epoch; returns their losses and whether ``time_limit_s`` ran out
+    inside it."""
+    dev = next(state.model.parameters()).device
+    total = per_epoch * settings.epochs
     limit = settings.time_limit_s
-    history, start, step, done = [], time.monotonic(), 0, False
-    for epoch in range(settings.epochs):
-        losses = []
-        for _ in range(per_epoch):
+    start = time.monotonic() - state.elapsed_s
+    losses = []
+    draw = functools.partial(draw_patches, data, settings.batch, settings.patch, state.rng, settings.augment)
+    batches = prefetched(draw, per_epoch) if settings.prefetch else (draw() for _ in range(per_epoch))
+    with contextlib.closing(batches):
+        for x, y in batches:
             # Progress is steps or wall time, whichever is further: with a time limit
             # every training set gets the same budget and a complete LR schedule.
-            progress = step / total if limit is None else max(step / total, (time.monotonic() - start) / limit)
+            progress = state.step / total
+            if limit is not None:
+                progress = max(progress, (time.monotonic() - start) / limit)
             if progress >= 1:
-                done = True
-                break
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(settings.lr, progress)
-            x, y = draw_patches(data, settings.batch, settings.patch, rng, settings.augment)
-            x, y = x.to(dev), y.to(dev)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
-            if settings.dice:
-                loss = loss + soft_dice_loss(logits, y)
-            check_finite(loss, step)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            losses.append(loss.item())
-        elapsed = time.monotonic() - start
+                return losses, True
+            if settings.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            losses.append(train_step(state.model, state.opt, x.to(dev), y.to(dev), settings,
+                                     learning_rate(settings.lr, progress), state.step))
+            state.step += 1
+    return losses, False
+
+
+def prefetched(make, n: int, depth: int = 2):
+    """Yields ``make()`` ``n`` times, made on a helper thread up to ``depth`` ahead of
+    the consumer. One producer calls ``make`` in order, so the items (and the state of
+    any generator ``make`` draws from, once all ``n`` are made) are those of a plain
+    loop. Closing the generator stops the producer."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            for _ in range(n):
+                if not put(("ok", make())):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    worker = threading.Thread(target=work, name="patch-prefetch", daemon=True)
+    worker.start()
+    try:
+        for _ in range(n):
+            kind, item = q.get()
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, log=print,
+          state: TrainState | None = None, on_epoch=None):
+    """Returns (model, history). ``state`` continues an interrupted run (see
+    :class:`TrainState`); ``on_epoch(state)`` is called after each epoch (checkpoints,
+    validation: its time is not training time). Training stops after ``epochs``, inside
+    an epoch when ``time_limit_s`` runs out, or after the epoch that ends past
+    ``stop_after_s``."""
+    data = prepare(samples, pixel_size_nm)
+    settings.patch = usable_patch(data, settings.patch, log)  # saved with the model as used
+    with cpu_threads(settings.threads):
+        return _train(data, settings, log, state or new_state(settings), on_epoch)
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None):
+    """torch's intra-op thread count set for the block and restored after it."""
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train(data, settings: TrainSettings, log, state: TrainState, on_epoch):
+    per_epoch = steps_per_epoch(data, settings)
+    while state.epoch < settings.epochs:
+        t0 = time.monotonic()
+        losses, time_up = run_epoch(state, data, settings, per_epoch)
+        state.epoch += 1
+        state.elapsed_s += time.monotonic() - t0
         if losses:
-            history.append({"epoch": epoch + 1, "steps": step, "loss": float(np.mean(losses)),
-                            "elapsed_s": round(elapsed, 1)})
-            log(f"epoch {epoch + 1}/{settings.epochs}  loss {np.mean(losses):.4f}  {elapsed:.0f} s")
-        if done:
-            log(f"time limit {limit:.0f} s reached after {step} steps")
+            state.history.append({"epoch": state.epoch, "steps": state.step, "loss": float(np.mean(losses)),
+                                  "elapsed_s": round(state.elapsed_s, 1)})
+            log(f"epoch {state.epoch}/{settings.epochs}  loss {np.mean(losses):.4f}  {state.elapsed_s:.0f} s")
+        if on_epoch is not None:
+            on_epoch(state)
+        if time_up:
+            log(f"time limit {settings.time_limit_s:.0f} s reached after {state.step} steps")
             break
-    return model.eval(), history
+        if settings.stop_after_s is not None and state.elapsed_s >= settings.stop_after_s \
+                and state.epoch < settings.epochs:
+            log(f"time limit {settings.stop_after_s:.0f} s crossed: stopped after epoch {state.epoch}")
+            break
+    return state.model.eval(), state.history
 
 
 def usable_patch(data, patch: int, log=print) -> int:
@@ -257,11 +385,11 @@ def load_model(path: Path) -> tuple[UNet, dict]:
     try:
         ckpt = torch.load(Path(path), map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise DganError(f"{path}: no such model; give the model.pt written by 'dgan eval'") from None
+        raise DganError(f"{path}: no such model; give the model.pt written by 'dgan train' or 'dgan eval'") from None
     except Exception as exc:  # torch raises many kinds for a foreign file
-        raise DganError(f"{path}: not a model written by 'dgan eval' ({type(exc).__name__})") from None
+        raise DganError(f"{path}: not a model written by 'dgan train' or 'dgan eval' ({type(exc).__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != "dgan-unet-1":
-        raise DganError(f"{path}: not a model written by 'dgan eval'; re-run 'dgan eval'")
+        raise DganError(f"{path}: not a model written by 'dgan train' or 'dgan eval'; train one with 'dgan train'")
     meta = ckpt["meta"]
     model = UNet(base=int(meta.get("base", 16)))
     model.load_state_dict(ckpt["state_dict"])

@@ -5,6 +5,18 @@ import tifffile
 REAL = __import__("pathlib").Path(__file__).resolve().parents[3] / "shared" / "data" / "bam-tio2-sem"
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny networks train fastest on one thread; on a busy machine two threads
+    spin-wait for each other (an order of magnitude slower)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def blobs(shape, centres, radius):
     """Instance image of discs; later discs overwrite earlier ones where they meet."""
     yy, xx = np.mgrid[:shape[0], :shape[1]]
@@ -65,4 +77,13 @@ def synthetic_like(tmp_path):
         write_png(root / "semantic" / f"{i:06d}.png", semantic_mask(inst))
         (root / "particles").mkdir(exist_ok=True)
         (root / "particles" / f"{i:06d}.json").write_text(json.dumps({"pixel_size_nm": 14.688, "preset": "tio2-sem"}))
+    write_manifest(root, 2)
     return root
+
+
+def write_manifest(root, count):
+    """The manifest 'dgan render' writes, from the samples' records."""
+    from dgan_blender.dataset.store import DatasetStore
+
+    store = DatasetStore(root)
+    store.append_manifest([store.manifest_entry(i) for i in range(count)])

@@ -37,3 +37,21 @@ def test_compare_identical_and_shifted():
     assert 0 < shifted["ks"] < 1
     empty = sizes.compare([], a)
     assert np.isnan(empty["median_error_pct"]) and empty["n_found"] == 0
+
+
+def test_eval_size_comparison_pools_images_at_their_pixel_size(real_like):
+    from dgan_blender.evaluate.data import load_annotated
+    from dgan_blender.evaluate.run import size_comparison
+
+    samples = load_annotated(real_like, pixel_size_nm=7.344)
+    truth = [s.instances for s in samples]
+    same = size_comparison(samples, truth)
+    assert same["median_error_pct"] == 0 and same["wasserstein_nm"] == 0 and same["n_truth"] == same["n_found"]
+    assert same["n_truth"] == sum(sizes.instance_diameters_nm(t, 7.344).size for t in truth) > 0
+    import scipy.ndimage as ndi
+
+    grown = [ndi.grey_dilation(t, size=3) for t in truth]  # every particle one pixel wider
+    worse = size_comparison(samples, grown)
+    assert worse["median_error_pct"] > 0 and worse["wasserstein_nm"] > 0
+    empty = size_comparison(samples, [np.zeros_like(t) for t in truth])
+    assert empty["median_error_pct"] is None and empty["n_found"] == 0  # valid JSON, not NaN

@@ -51,7 +51,7 @@ def test_foreign_model_file_is_a_user_error(tmp_path):
     from dgan_blender.errors import DganError
 
     (tmp_path / "x.pt").write_bytes(b"not a model")
-    with pytest.raises(DganError, match="not a model written by 'dgan eval'"):
+    with pytest.raises(DganError, match="not a model written by 'dgan train' or 'dgan eval'"):
         load_model(tmp_path / "x.pt")
 
 
@@ -71,6 +71,9 @@ def test_eval_then_segment_end_to_end(real_like, synthetic_like, tmp_path):
         assert key in metrics
     assert metrics["n_test_images"] == 2 and metrics["seed"] == 3
     assert 0 <= metrics["dsc"] <= 1 and (out / "predictions.png").stat().st_size > 0
+    sizes = metrics["sizes"]
+    assert sizes["n_truth"] > 0 and {"median_error_pct", "wasserstein_nm", "ks"} <= set(sizes)
+    assert {"median_error_pct", "wasserstein_nm", "ks"} <= set(json.loads(proc.stdout))
     seg = tmp_path / "seg"
     proc = dgan("segment", "--model", out / "model.pt", "--images", real_like / "images",
                 "--out", seg, "--pixel-size", 7.344)
@@ -125,3 +128,30 @@ def test_intensity_augmentation_keeps_labels_and_is_seeded():
     x1, y1 = draw_patches([(img, sem)], 8, 32, np.random.default_rng(1), augment=True)
     assert torch.equal(y0[:1], y1[:1])  # the first crop is drawn before any augmentation draw
     assert not torch.equal(x0, x1)
+
+
+def test_prefetched_batches_are_the_plain_loops():
+    from dgan_blender.evaluate.train import prefetched
+
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    assert list(prefetched(lambda: rng_a.random(), 7)) == [rng_b.random() for _ in range(7)]
+    assert rng_a.random() == rng_b.random()  # the generator is left where a plain loop leaves it
+    calls = []
+    gen = prefetched(lambda: calls.append(1) or len(calls), 1000)
+    assert next(gen) == 1
+    gen.close()  # stops the producer: it never runs far ahead
+    assert len(calls) <= 5
+
+    def boom():
+        raise ValueError("bad draw")
+
+    with pytest.raises(ValueError, match="bad draw"):
+        list(prefetched(boom, 3))
+
+
+def test_prefetch_changes_no_weight(synthetic_like):
+    samples = load_annotated(synthetic_like)
+    models = [train(samples, TrainSettings(seed=2, base=4, prefetch=p, **TINY), 14.688, log=lambda _: None)[0]
+              for p in (False, True)]
+    for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values()):
+        assert torch.equal(a, b)
