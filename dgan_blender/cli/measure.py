@@ -24,15 +24,15 @@ def measure(
 ) -> None:
     """Writes RUN/report.html (size distribution with bootstrap intervals, shapes, overlays,
     provenance), RUN/summary.json and RUN/particles.csv; prints a JSON line of the headline."""
-    from ..measure import measure as run_measure
+    from ..measure.api import execute, plan
     from ..measure.budget import budget_for
     from ..measure.display import StageDisplay
     from ..quiet import silence_stdout
 
-    budget = budget_for(budget_minutes)
+    ctx = plan(real, out, preset=preset, budget=budget_for(budget_minutes), seed=seed, resume=resume,
+               masks=masks, pixel_size_nm=pixel_size)
     with StageDisplay() as display, silence_stdout():
-        summary = run_measure(real, out, preset=preset, budget=budget, seed=seed, resume=resume, masks=masks,
-                              pixel_size_nm=pixel_size, display=display)
+        summary = execute(ctx, display)
     head = {"report": str(out / "report.html"), "n_particles": summary["n_particles_inner"],
             "median_nm": summary["size_nm"]["median_nm"]["value"],
             "median_ci95_nm": summary["size_nm"]["median_nm"]["ci95"]}

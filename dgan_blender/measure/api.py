@@ -18,11 +18,16 @@ from .stages import RunContext, run_stages
 WHAT = "measure run"
 
 
+def image_folder(real: Path) -> Path:
+    """DIR or DIR/images (the layout of an annotated set): where the micrographs are."""
+    real = Path(real)
+    return real / "images" if (real / "images").is_dir() else real
+
+
 def _real_files(real: Path) -> list[Path]:
     from ..evaluate.data import IMAGE_SUFFIXES
 
-    real = Path(real)
-    folder = real / "images" if (real / "images").is_dir() else real
+    folder = image_folder(real)
     if not folder.is_dir():
         raise DganError(f"--real {real}: no such folder; give the folder of your micrographs")
     files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")]
@@ -72,13 +77,11 @@ def publish(run: Path) -> dict[str, Path]:
     return paths
 
 
-def measure(real: Path, out: Path, preset: str | None = None, budget: Budget | None = None, seed: int = 0,
-            resume: bool = False, masks: Path | None = None, pixel_size_nm: float | None = None,
-            display=None, command: str | None = None, workers: int | None = None) -> dict:
-    """Runs (or finishes) the chain; returns RUN/summary.json's content. Every user error
-    surfaces before the first stage starts."""
-    from .summary import read_json
-
+def plan(real: Path, out: Path, preset: str | None = None, budget: Budget | None = None, seed: int = 0,
+         resume: bool = False, masks: Path | None = None, pixel_size_nm: float | None = None,
+         command: str | None = None, workers: int | None = None) -> RunContext:
+    """Checks every input and claims RUN; every user error surfaces here, before a stage
+    (or a progress display) starts."""
     budget = budget or budget_for()
     if not preset and not adapters.prior_available():
         raise DganError("no --preset given and 'dgan prior' is not installed; pass --preset tio2-sem or a TOML file")
@@ -88,10 +91,23 @@ def measure(real: Path, out: Path, preset: str | None = None, budget: Budget | N
         masks_folder(masks)
     record = run_record(real, preset, seed, budget, pixel_size_nm)
     _claim(out, record, resume)
-    ctx = RunContext(run=Path(out), real=Path(real), preset=preset, seed=seed, budget=budget,
-                     pixel_size_nm=pixel_size_nm, masks=Path(masks) if masks else None,
-                     command=command or " ".join(shlex.quote(a) for a in ["dgan", *sys.argv[1:]]),
-                     workers=render_workers() if workers is None else workers, record=record)
+    return RunContext(run=Path(out), real=image_folder(real), preset=preset, seed=seed, budget=budget,
+                      pixel_size_nm=pixel_size_nm, masks=Path(masks) if masks else None,
+                      command=command or " ".join(shlex.quote(a) for a in ["dgan", *sys.argv[1:]]),
+                      workers=render_workers() if workers is None else workers, record=record)
+
+
+def execute(ctx: RunContext, display=None) -> dict:
+    """Runs (or finishes) the stages; returns RUN/summary.json's content."""
+    from .summary import read_json
+
     run_stages(ctx, adapters.ADAPTERS, display)
     publish(ctx.run)
     return read_json(ctx.run / "summary.json")
+
+
+def measure(real: Path, out: Path, preset: str | None = None, budget: Budget | None = None, seed: int = 0,
+            resume: bool = False, masks: Path | None = None, pixel_size_nm: float | None = None,
+            display=None, command: str | None = None, workers: int | None = None) -> dict:
+    """The whole chain: :func:`plan`, then :func:`execute`."""
+    return execute(plan(real, out, preset, budget, seed, resume, masks, pixel_size_nm, command, workers), display)
