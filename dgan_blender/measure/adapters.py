@@ -33,7 +33,7 @@ def _prior(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     if ctx.preset:
         src = preset_path(ctx.preset)
         shutil.copyfile(src, out / PRESET_FILE)
-        source = f"given: {ctx.preset}"
+        source = f"given with --preset {ctx.preset}"
     else:
         if not prior_available():
             raise DganError("no --preset given and 'dgan prior' is not installed; pass --preset tio2-sem or a TOML file")

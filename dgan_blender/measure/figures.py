@@ -42,7 +42,7 @@ def encode_png(image: np.ndarray) -> bytes:
 def size_histogram(d_nm: np.ndarray, stats: dict) -> bytes:
     """Histogram with the median (and its interval shaded), the mean and D10/D90."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.5, 3.8), dpi=110)
+    fig, ax = plt.subplots(figsize=(9.0, 3.8), dpi=110)
     if d_nm.size:
         ax.hist(d_nm, bins=min(40, max(8, d_nm.size // 6)), color=BLUE, edgecolor="white")
         med = stats["median_nm"]
@@ -52,11 +52,11 @@ def size_histogram(d_nm: np.ndarray, stats: dict) -> bytes:
         ax.axvline(med["value"], color=RED, lw=2, label=f"median {med['value']:.1f} nm")
         ax.axvline(stats["mean_nm"]["value"], color="#228833", lw=1.5, ls="--",
                    label=f"mean {stats['mean_nm']['value']:.1f} nm")
-        for q in ("d10_nm", "d90_nm"):
-            ax.axvline(stats[q]["value"], color=GREY, lw=1, ls=":")
-        ax.text(stats["d10_nm"]["value"], ax.get_ylim()[1] * 0.97, " D10", va="top", fontsize=8, color=GREY)
-        ax.text(stats["d90_nm"]["value"], ax.get_ylim()[1] * 0.97, " D90", va="top", fontsize=8, color=GREY)
-        ax.legend(fontsize=8, frameon=False)
+        for q, label in (("d10_nm", "D10"), ("d90_nm", "D90")):
+            ax.axvline(stats[q]["value"], color=GREY, lw=1, ls=":",
+                       label=f"{label} {stats[q]['value']:.1f} nm")
+        # outside the axes: inside it hides bars or the D90 line, whatever the distribution
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         ax.text(0.5, 0.5, "no particles found", ha="center", transform=ax.transAxes)
     ax.set_xlabel("equivalent circular diameter / nm")

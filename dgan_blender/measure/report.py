@@ -129,7 +129,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#
 main{max-width:1080px;margin:0 auto;padding:24px 28px 60px;background:#fff}
 h1{font-size:26px;margin:0 0 4px} h2{font-size:19px;margin:34px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .sub{color:#666;margin:0 0 18px} table{border-collapse:collapse;margin:8px 0} td,th{padding:4px 12px 4px 0;text-align:left;vertical-align:top}
-th{font-weight:600;color:#444} td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{font-weight:600;color:#444} td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;gap:14px;flex-wrap:wrap;margin:14px 0}
 .card{background:#f0f4f8;border-radius:8px;padding:10px 16px;min-width:130px}
 .card b{display:block;font-size:22px} .card span{color:#555;font-size:13px}
@@ -154,7 +154,7 @@ def _nm(entry: dict) -> tuple[str, str]:
 
 
 def _table(rows, head=None) -> str:
-    h = "".join(f"<th>{html.escape(str(c))}</th>" for c in head) if head else ""
+    h = "".join(f"<th{' class=n' if i else ''}>{html.escape(str(c))}</th>" for i, c in enumerate(head)) if head else ""
     body = "".join("<tr>" + "".join(f"<td{' class=n' if i else ''}>{html.escape(str(c))}</td>"
                                     for i, c in enumerate(r)) + "</tr>" for r in rows)
     return f"<table>{'<tr>' + h + '</tr>' if h else ''}{body}</table>"
@@ -177,13 +177,51 @@ def _scores_section(scores: dict) -> str:
             "were read only here, after every stage had run.</p>" + _table(rows))
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def _prior_table(text: str) -> str:
+    """The preset's geometry in a few lines a reader checks against the histogram."""
+    import tomllib
+
+    try:
+        d = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return ""
+    p = d.get("particles", {})
+    law = p.get("diameter", {})
+    a = d.get("agglomerates", {})
+    rows = [("pixel size", f"{d.get('image', {}).get('pixel_size_nm', '?')} nm"),
+            ("particle kind", p.get("kind", "?")),
+            ("diameter law", f"{law.get('kind', '?')}, median {law.get('median_nm', '?')} nm, "
+                             f"sigma_log {law.get('sigma_log', '-')}, {law.get('min_nm', '?')}-{law.get('max_nm', '?')} nm"),
+            ("elongation", f"{p.get('elongation_min', '?')}-{p.get('elongation_max', '?')}"),
+            ("coverage per image", f"{p.get('coverage', '?')}-{p.get('coverage_max', p.get('coverage', '?'))}"),
+            ("agglomerates", f"{a.get('sizes', '-')} sizes, {a.get('layers', '-')} stacking")]
+    return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                               for k, v in rows) + "</table>"
+
+
+def _fit_line(ctx: RunContext) -> str:
+    m = read_marker(ctx.dir("fit")) or {}
+    end = (m.get("record") or {}).get("end") or {}
+    keys = [k for k in end if "realism" in k]
+    if not keys:
+        return ""
+    return (f"<p class=note>Fit: {m['record'].get('iters', '?')} iterations; "
+            + ", ".join(f"{html.escape(k)} {v:.1f}" for k, v in end.items()
+                        if "realism" in k and isinstance(v, (int, float)))
+            + " (sliced Wasserstein distance of image patches to the real ones; lower is closer).</p>")
+
+
 def _provenance(ctx: RunContext) -> str:
     seeds = stage_seeds(ctx.seed)
     rows = []
     for st in STAGES:
         m = read_marker(ctx.dir(st.name)) if st.name != "report" else None
         t = "this page" if st.name == "report" else (
-            "-" if m is None else f"{m['seconds'] / 60:.1f} min" + (" (resumed)" if m.get("resumed") else ""))
+            "-" if m is None else _duration(m["seconds"]) + (" (resumed; time after the resume)" if m.get("resumed") else ""))
         rows.append((st.title, seeds[st.name], t))
     budget = ctx.budget.as_dict()
     brow = [(k, v) for k, v in budget.items()]
@@ -242,7 +280,8 @@ def render_html(ctx: RunContext, summary: dict, figures: dict, overlays, synth_n
         f"<h2>Real and synthetic side by side</h2><p class=note>Top: crops of the real micrographs; bottom: "
         f"synthetic images of the fitted look the network was trained on; both at {synth_nm:g} nm per pixel.</p>",
         _img(figures["real"], "real crops"), "<br>", _img(figures["synthetic"], "synthetic crops"),
-        f"<h2>Prior and look</h2><p>Geometry: {html.escape(str(preset.get('source', '?')))}.</p>"
+        f"<h2>Prior and look</h2><p>Geometry preset <b>{html.escape(str(preset.get('name', '?')))}</b> "
+        f"({html.escape(str(preset.get('source', '?')))}).</p>" + _prior_table(prior_text) + _fit_line(ctx) +
         f"<details><summary>preset.toml</summary><pre>{html.escape(prior_text)}</pre></details>"
         f"<details><summary>fitted look (params.toml)</summary><pre>{html.escape(params_text)}</pre></details>",
         _provenance(ctx),
