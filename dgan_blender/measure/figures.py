@@ -61,6 +61,7 @@ def size_histogram(d_nm: np.ndarray, stats: dict) -> bytes:
         ax.text(0.5, 0.5, "no particles found", ha="center", transform=ax.transAxes)
     ax.set_xlabel("equivalent circular diameter / nm")
     ax.set_ylabel("particles")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return _png(fig)
@@ -81,23 +82,24 @@ def shape_histograms(circularity: np.ndarray, elongation: np.ndarray) -> bytes:
         ax.set_xlabel(label)
         ax.spines[["top", "right"]].set_visible(False)
     axes[0].set_ylabel("particles")
+    for ax in axes:
+        ax.yaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     return _png(fig)
 
 
 def patches(images: list[np.ndarray], size: int, count: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """``count`` square crops, cycling over the images."""
-    out = []
-    for k in range(count):
-        if not images:
-            break
-        im = images[k % len(images)]
-        h, w = im.shape[:2]
-        s = min(size, h, w)
-        y = int(rng.integers(0, h - s + 1))
-        x = int(rng.integers(0, w - s + 1))
-        out.append(cv2.resize(np.ascontiguousarray(im[y:y + s, x:x + s]), (size, size), interpolation=cv2.INTER_AREA))
-    return out
+    """``count`` square uint8 crops showing particles (the fit's choice of real patches:
+    Otsu foreground >= 3 %), so the comparison is not of empty ground."""
+    from ..fit.real import patches_with_particles
+
+    if not images:
+        return []
+    s = min(size, *(min(im.shape[:2]) for im in images))
+    floats = [np.asarray(im, np.float32) / 255.0 for im in images]
+    crops = patches_with_particles(floats, s, count, rng)
+    return [cv2.resize(np.clip(c * 255 + 0.5, 0, 255).astype(np.uint8), (size, size), interpolation=cv2.INTER_AREA)
+            for c in crops]
 
 
 def look_comparison(real: list[tuple[np.ndarray, float]], synthetic: list[np.ndarray], synthetic_nm: float,
