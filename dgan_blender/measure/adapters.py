@@ -64,7 +64,7 @@ def _fit(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
     b, cfg = ctx.budget, _config(ctx)
     opts = FitOptions(iters=b.fit_iters, seed=ctx.seed_of("fit"), patch=b.fit_patch,
-                      eval_every=min(50, b.fit_iters), checkpoint_every=min(25, b.fit_iters))
+                      eval_every=min(50, b.fit_iters), checkpoint_every=min(25, max(1, b.fit_iters // 2)))
     opts.meta["command"] = ctx.command
     train, held = prepare(cfg, ctx.real, opts, pixel_size_nm=ctx.pixel_size_nm)
     progress.update(completed=0, total=b.fit_iters)
