@@ -36,6 +36,26 @@ def _real_files(real: Path) -> list[Path]:
     return files
 
 
+def check_images(real: Path, preset: str | None, budget: Budget, pixel_size_nm: float | None) -> None:
+    """Every micrograph readable, with a pixel size, and large enough for the fit's patch
+    at the preset's pixel size: found now rather than minutes into the run."""
+    from ..evaluate.data import load_images
+
+    _real_files(real)  # its errors name --real
+    samples = load_images(image_folder(real), pixel_size_nm=pixel_size_nm)
+    if not preset:
+        return
+    from ..config import load_config
+
+    target = load_config(preset).image.pixel_size_nm
+    for s in samples:
+        side = min(s.image.shape) * s.pixel_size_nm / target
+        if side < budget.fit_patch:
+            raise DganError(f"{s.path}: {s.image.shape[1]}x{s.image.shape[0]} px at {s.pixel_size_nm:g} nm/px is "
+                            f"smaller than the fit's {budget.fit_patch} px patch at {target:g} nm/px; "
+                            "use larger micrographs (or check the pixel size)")
+
+
 def run_record(real: Path, preset: str | None, seed: int, budget: Budget, pixel_size_nm: float | None) -> dict:
     """What decides the run's content: a rerun with --resume must match it."""
     from ..config import preset_path
@@ -89,6 +109,7 @@ def plan(real: Path, out: Path, preset: str | None = None, budget: Budget | None
         from .scoring import masks_folder
 
         masks_folder(masks)
+    check_images(real, preset, budget, pixel_size_nm)
     record = run_record(real, preset, seed, budget, pixel_size_nm)
     _claim(out, record, resume)
     return RunContext(run=Path(out), real=image_folder(real), preset=preset, seed=seed, budget=budget,

@@ -31,7 +31,7 @@ class Refs(HTMLParser):
 
 @pytest.mark.usefixtures("fake_stages")
 def test_report_is_self_contained(real_with_masks, tmp_path):
-    summary = measure(real_with_masks, tmp_path / "run", preset="tio2-sem", budget=budget_for(1.0),
+    summary = measure(real_with_masks, tmp_path / "run", preset="tio2-sem", budget=budget_for(1.0, fit_patch=64),
                       pixel_size_nm=PX_NM, workers=0, masks=real_with_masks, command="dgan measure ...")
     page = (tmp_path / "run" / "report.html").read_text()
     parser = Refs()

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.usefixtures("fake_stages")
 
 def go(real, out, **kw):
     kw.setdefault("preset", "tio2-sem")
-    return measure(real, out, budget=budget_for(1.0), pixel_size_nm=PX_NM, workers=0, command="test", **kw)
+    return measure(real, out, budget=budget_for(1.0, fit_patch=64), pixel_size_nm=PX_NM, workers=0,
+                   command="test", **kw)
 
 
 def test_run_writes_every_stage_and_the_outputs(real_dir, tmp_path, fake_stages):
@@ -111,3 +112,12 @@ def test_bad_inputs_are_refused_before_any_stage(tmp_path, real_dir, fake_stages
     with pytest.raises(DganError, match="--masks"):
         go(real_dir, tmp_path / "run", masks=tmp_path / "no-masks")
     assert fake_stages == {}
+
+
+def test_missing_pixel_size_and_too_small_images_are_found_up_front(real_dir, tmp_path, fake_stages):
+    with pytest.raises(DganError, match="--pixel-size"):
+        measure(real_dir, tmp_path / "run", preset="tio2-sem", budget=budget_for(1.0, fit_patch=64), workers=0)
+    with pytest.raises(DganError, match="smaller than the fit's 256 px patch"):
+        measure(real_dir, tmp_path / "run", preset="tio2-sem", budget=budget_for(1.0, fit_patch=256),
+                pixel_size_nm=PX_NM, workers=0)
+    assert fake_stages == {} and not (tmp_path / "run").exists()
