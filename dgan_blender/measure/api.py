@@ -76,6 +76,8 @@ def _claim(out: Path, record: dict, resume: bool) -> None:
     if out.exists() and any(out.iterdir()) and not resume:
         raise DganError(f"{out}: already holds a run; pass --resume to continue it, or choose a new --out")
     old = provenance.read(out) if out.exists() else None
+    if old is None and out.exists() and any(out.iterdir()):
+        raise DganError(f"{out}: not a 'dgan measure' run folder (no run.json); choose a new --out")
     if old is not None:
         diff = provenance.difference(old, record)
         if diff is not None:

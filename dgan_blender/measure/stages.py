@@ -129,6 +129,8 @@ def run_stages(ctx: RunContext, adapters: dict, display=None) -> dict[str, dict]
         progress = display.stage(stage) if display else NullProgress()
         marker = read_marker(final) if final.is_dir() else None
         if marker is not None and marker.get("key") == key:
+            if tmp.exists():  # an attempt left over from a redo that was itself killed
+                _remove(tmp)
             markers[stage.name] = marker
             if display:
                 display.kept(stage)

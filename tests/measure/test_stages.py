@@ -121,3 +121,11 @@ def test_missing_pixel_size_and_too_small_images_are_found_up_front(real_dir, tm
         measure(real_dir, tmp_path / "run", preset="tio2-sem", budget=budget_for(1.0, fit_patch=256),
                 pixel_size_nm=PX_NM, workers=0)
     assert fake_stages == {} and not (tmp_path / "run").exists()
+
+
+def test_resume_into_a_foreign_folder_is_refused(real_dir, tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "thesis.docx").write_text("keep me")
+    with pytest.raises(DganError, match="not a 'dgan measure' run folder"):
+        go(real_dir, tmp_path / "run", resume=True)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["thesis.docx"]
