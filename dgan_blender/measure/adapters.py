@@ -18,8 +18,9 @@ PRESET_FILE = "preset.toml"
 
 
 def prior_available() -> bool:
+    """True once 'dgan prior' (``dgan_blender.prior.api.infer_prior``) is installed."""
     try:
-        import dgan_blender.prior  # noqa: F401
+        from ..prior.api import infer_prior  # noqa: F401
     except ImportError:
         return False
     return True
@@ -37,9 +38,10 @@ def _prior(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     else:
         if not prior_available():
             raise DganError("no --preset given and 'dgan prior' is not installed; pass --preset tio2-sem or a TOML file")
-        from .. import prior  # wired by the lead when dgan_blender.prior lands
+        from ..prior.api import infer_prior  # the signature of the h5-prior branch at 23:20 UTC
 
-        prior.write_preset(ctx.real, out / PRESET_FILE, seed=ctx.seed_of("prior"), pixel_size_nm=ctx.pixel_size_nm)
+        infer_prior(ctx.real, out / PRESET_FILE, pixel_size_nm=ctx.pixel_size_nm, seed=ctx.seed_of("prior"),
+                    log=lambda msg: progress.update(info=msg[:40]))
         source = "dgan prior (inferred from the real images)"
     cfg = load_config(str(out / PRESET_FILE))
     progress.update(completed=1, total=1)

@@ -203,6 +203,12 @@ def _prior_table(text: str) -> str:
                                for k, v in rows) + "</table>"
 
 
+def _prior_figure(ctx: RunContext) -> str:
+    """prior.png, where 'dgan prior' inferred the geometry (its size histogram and outlines)."""
+    path = ctx.dir("prior") / "prior.png"
+    return _img(path.read_bytes(), "inferred prior") if path.exists() else ""
+
+
 def _fit_line(ctx: RunContext) -> str:
     m = read_marker(ctx.dir("fit")) or {}
     end = (m.get("record") or {}).get("end") or {}
@@ -281,7 +287,8 @@ def render_html(ctx: RunContext, summary: dict, figures: dict, overlays, synth_n
         f"synthetic images of the fitted look the network was trained on; both at {synth_nm:g} nm per pixel.</p>",
         _img(figures["real"], "real crops"), "<br>", _img(figures["synthetic"], "synthetic crops"),
         f"<h2>Prior and look</h2><p>Geometry preset <b>{html.escape(str(preset.get('name', '?')))}</b> "
-        f"({html.escape(str(preset.get('source', '?')))}).</p>" + _prior_table(prior_text) + _fit_line(ctx) +
+        f"({html.escape(str(preset.get('source', '?')))}).</p>" + _prior_table(prior_text) + _prior_figure(ctx)
+        + _fit_line(ctx) +
         f"<details><summary>preset.toml</summary><pre>{html.escape(prior_text)}</pre></details>"
         f"<details><summary>fitted look (params.toml)</summary><pre>{html.escape(params_text)}</pre></details>",
         _provenance(ctx),
