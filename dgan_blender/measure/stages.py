@@ -59,8 +59,10 @@ STAGES: tuple[Stage, ...] = (
 
 
 def stage_seeds(seed: int) -> dict[str, int]:
-    """Every stage's seed, derived from the run seed here and nowhere else (seed 0 valid)."""
-    return {s.name: int(np.random.SeedSequence([int(seed), s.index]).generate_state(1)[0] & 0x7FFFFFFF)
+    """Every stage's seed, derived from the run seed here and nowhere else (seed 0 valid).
+    20 bits: stages build further seeds from theirs (the prior's layouts use seed * 1000 + i)
+    and Blender stores a layout's seed as a 32-bit int."""
+    return {s.name: int(np.random.SeedSequence([int(seed), s.index]).generate_state(1)[0] & 0xFFFFF)
             for s in STAGES}
 
 
