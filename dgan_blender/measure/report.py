@@ -181,6 +181,17 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
 
+def _g(v):
+    """Three significant digits for the preset's floats (an inferred prior has many)."""
+    return f"{v:.3g}" if isinstance(v, float) else v
+
+
+def _prior_label(preset: dict) -> str:
+    if str(preset.get("source", "")).startswith("dgan prior"):
+        return "geometry inferred from these micrographs by <b>dgan prior</b>"
+    return f"preset <b>{html.escape(str(preset.get('name', '?')))}</b>"
+
+
 def _prior_table(text: str) -> str:
     """The preset's geometry in a few lines a reader checks against the histogram."""
     import tomllib
@@ -189,8 +200,8 @@ def _prior_table(text: str) -> str:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return ""
-    p = d.get("particles", {})
-    law = p.get("diameter", {})
+    p = {k: _g(v) for k, v in d.get("particles", {}).items()}
+    law = {k: _g(v) for k, v in d.get("particles", {}).get("diameter", {}).items()}
     a = d.get("agglomerates", {})
     rows = [("pixel size", f"{d.get('image', {}).get('pixel_size_nm', '?')} nm"),
             ("particle kind", p.get("kind", "?")),
@@ -266,7 +277,7 @@ def render_html(ctx: RunContext, summary: dict, figures: dict, overlays, synth_n
         f"<style>{CSS}</style></head><body><main>",
         f"<h1>Particle size distribution</h1><p class=sub>{summary['n_images']} micrographs from "
         f"<code>{html.escape(str(ctx.real))}</code>, segmented by a U-Net trained only on synthetic images "
-        f"(preset <b>{html.escape(str(preset.get('name', '?')))}</b>, look fitted to these micrographs).</p>",
+        f"({_prior_label(preset)}, look fitted to these micrographs).</p>",
         "<div class=cards>"
         f"<div class=card><b>{med} nm</b><span>median diameter<br>95 % CI {medci} nm</span></div>"
         f"<div class=card><b>{summary['n_particles_inner']}</b><span>particles measured<br>"
@@ -286,7 +297,7 @@ def render_html(ctx: RunContext, summary: dict, figures: dict, overlays, synth_n
         f"<h2>Real and synthetic side by side</h2><p class=note>Top: crops of the real micrographs; bottom: "
         f"synthetic images of the fitted look the network was trained on; both at {synth_nm:g} nm per pixel.</p>",
         _img(figures["real"], "real crops"), "<br>", _img(figures["synthetic"], "synthetic crops"),
-        f"<h2>Prior and look</h2><p>Geometry preset <b>{html.escape(str(preset.get('name', '?')))}</b> "
+        f"<h2>Prior and look</h2><p>Geometry: {_prior_label(preset)} "
         f"({html.escape(str(preset.get('source', '?')))}).</p>" + _prior_table(prior_text) + _prior_figure(ctx)
         + _fit_line(ctx) +
         f"<details><summary>preset.toml</summary><pre>{html.escape(prior_text)}</pre></details>"
