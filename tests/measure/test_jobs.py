@@ -41,3 +41,14 @@ def test_a_bad_run_fails_with_its_one_line_error(tmp_path):
     job = jobs.MeasureJob(argv, tmp_path / "run").start()
     assert job.wait(120) == "failed" and job.returncode == 2
     assert job.error().startswith("--real") and "no such folder" in job.error()
+
+
+def test_batch_entry_takes_the_same_arguments(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "dgan_blender.batch", "--", "measure",
+                           *jobs.measure_args(tmp_path / "none", tmp_path / "run", "tio2-sem", 60)],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert proc.returncode == 2 and proc.stderr.startswith("dgan: error: --real")
