@@ -55,3 +55,25 @@ def test_cli_errors_are_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "dgan: error: --real" in proc.stderr
+
+
+@pytest.mark.usefixtures("fake_stages")
+def test_cli_prints_the_headline_and_resumes(real_with_masks, tmp_path, capsys, monkeypatch):
+    import json
+
+    from dgan_blender.cli import main
+    from dgan_blender.measure import budget
+
+    monkeypatch.setitem(budget.TABLE, "fit_patch", (64, "fixed", 32, ""))  # the tiny images
+    args = ["measure", "--real", str(real_with_masks), "--out", str(tmp_path / "run"), "--preset", "tio2-sem",
+            "--pixel-size", str(PX_NM), "--masks", str(real_with_masks), "--budget-minutes", "1"]
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 0
+    head = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert head["report"].endswith("report.html") and head["n_particles"] > 5
+    assert head["median_ci95_nm"][0] <= head["median_nm"] <= head["median_ci95_nm"][1]
+    assert set(head["scores"]) >= {"dsc", "ap50", "pq", "median_error_pct", "wasserstein_nm", "ks"}
+    with pytest.raises(SystemExit) as again:
+        main(args)
+    assert again.value.code == 2 and "pass --resume" in capsys.readouterr().err
