@@ -6,7 +6,7 @@ never into time limits: a stage that stops on the clock gives another result whe
 machine is busier, and a resumed run must end with the same numbers as an uninterrupted
 one. The 60-minute column was set from this 2-core CPU's figures in the README (fit
 ~0.78 s per iteration at 256 px: 1800 iterations in 23.3 min; rendering 2.1 images/s
-with 2 workers; U-Net training ~47 s per epoch over 200 images of 256 px, from the
+with 2 workers; U-Net training ~49 s per epoch over 200 images of 256 px, from the
 segmentation benchmark's 38.4 min) for 30 BAM micrographs of 1024x768 px; a GPU only
 makes the same work faster.
 """
@@ -23,18 +23,20 @@ REFERENCE_MINUTES = 60.0
 # field: (value at 60 min, "scaled" with the budget or "fixed", minimum, the stage's
 # estimated minutes at 60 min on this CPU - recorded so a user sees where time goes)
 TABLE: dict[str, tuple] = {
-    "fit_iters":        (1400, "scaled", 2, "fit: ~18 min (0.78 s/iteration)"),
+    "fit_iters":        (1300, "scaled", 2, "fit: ~17 min (0.78 s/iteration)"),
     "fit_pool":         (16, "fixed", 1, "fit: layouts built once, ~1 min"),
     "fit_patch":        (256, "fixed", 32, ""),
     "fit_spp":          (8, "fixed", 1, ""),
     "synthetic_images": (300, "scaled", 4, "render: ~3 min (2 workers)"),
     "image_px":         (0, "fixed", 0, "0: the preset's image size"),
     "render_spp":       (0, "fixed", 0, "0: the preset's samples per pixel"),
-    "train_epochs":     (20, "fixed", 1, "train: ~24 min (~70 s per epoch over 300 images)"),
+    "train_epochs":     (18, "fixed", 1, "train: ~22 min (~74 s per epoch over 300 images)"),
     "train_patch":      (256, "fixed", 32, ""),
     "train_batch":      (8, "fixed", 1, ""),
 }
-# prior (~2 min), segmenting 30 images (~2 min) and the report (~1 min) are not scaled.
+# prior (~2-5 min), segmenting 30 images (~3 min) and the report (<1 min) are not scaled:
+# ~47-51 min in all, the rest is margin for a busier machine. Estimated from the README's
+# figures, not yet measured as one run (benchmarks/measure_tio2_sem.py is to do that).
 
 
 @dataclass(frozen=True)
