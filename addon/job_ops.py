@@ -1,4 +1,4 @@
-"""The add-on's background-job operators: fit, apply, render, annotated scene.
+"""The add-on's background-job operators: fit, apply, render, annotated scene, measure.
 
 Each runs the project's ``dgan`` command as a child process of the project's Python
 (:mod:`dgan_blender.addon_support.jobs`). A modal timer watches it, so Blender stays
@@ -221,4 +221,28 @@ class DGAN_OT_render_dataset(JobOperator, bpy.types.Operator):
         return f"{count_lines(out / 'manifest.jsonl')} samples in {out}"
 
 
-classes = (DGAN_OT_scene_job, DGAN_OT_fit, DGAN_OT_apply_params, DGAN_OT_render_dataset)
+class DGAN_OT_measure(JobOperator, bpy.types.Operator):
+    """Measure particle sizes on real micrographs ('dgan measure': prior, fit, render, train, segment, report) in the background"""
+
+    bl_idname = "dgan.measure"
+    bl_label = "Measure micrographs"
+
+    def make_job(self, context):
+        env, jobs = _lib()
+        s = context.scene.dgan
+        python = self.require("measure")
+        out = _abs(s.measure_out)
+        args = jobs.measure_args(_abs(s.measure_real), out, s.measure_preset.strip(), s.measure_budget, s.seed,
+                                 _abs(s.measure_masks) if s.measure_masks else None, s.measure_resume)
+        return jobs.MeasureJob(jobs.dgan_argv(python, "measure", *args), out)
+
+    def load_result(self, context, job):
+        report = job.result / "report.html"
+        if not bpy.app.background:
+            import webbrowser
+
+            webbrowser.open(report.resolve().as_uri())
+        return f"report {report}"
+
+
+classes = (DGAN_OT_scene_job, DGAN_OT_fit, DGAN_OT_apply_params, DGAN_OT_render_dataset, DGAN_OT_measure)

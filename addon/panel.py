@@ -135,6 +135,22 @@ class DGAN_PT_render(_Base, bpy.types.Panel):
         layout.operator("dgan.render_dataset", icon="RENDER_ANIMATION")
 
 
+class DGAN_PT_measure(_Base, bpy.types.Panel):
+    bl_idname = "DGAN_PT_measure"
+    bl_parent_id = "DGAN_PT_main"
+    bl_label = "Measure"
+
+    def draw(self, context):
+        s = context.scene.dgan
+        layout = self.layout
+        layout.use_property_split = True
+        layout.use_property_decorate = False
+        for name in ("measure_real", "measure_out", "measure_preset", "measure_budget", "measure_masks",
+                     "measure_resume"):
+            layout.prop(s, name)
+        layout.operator("dgan.measure", icon="SEQ_HISTOGRAM")
+
+
 def draw_status(self, context):
     """Appended to the status bar: the running job's progress and a Cancel button."""
     job = _job()
@@ -142,7 +158,7 @@ def draw_status(self, context):
         draw_job(self.layout, job, width_units=14)
 
 
-classes = (DGAN_PT_main, DGAN_PT_scene, DGAN_PT_fit, DGAN_PT_apply, DGAN_PT_render)
+classes = (DGAN_PT_main, DGAN_PT_scene, DGAN_PT_fit, DGAN_PT_apply, DGAN_PT_render, DGAN_PT_measure)
 
 
 def register() -> None:

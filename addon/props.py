@@ -91,6 +91,18 @@ def _settings_class():
         "render_engine": EnumProperty(name="Engine", items=[
             ("mitsuba", "Mitsuba", "The differentiable bridge: fast, identical to the fit"),
             ("cycles", "Cycles", "Blender's Cycles")], default="mitsuba"),
+        "measure_real": StringProperty(name="Micrographs", subtype="DIR_PATH",
+                                       description="Folder of unannotated micrographs to measure"),
+        "measure_out": StringProperty(name="Run folder", subtype="DIR_PATH", default="//dgan_measure",
+                                      description="Where dgan measure writes its stages and report.html"),
+        "measure_preset": StringProperty(name="Geometry preset", default="tio2-sem",
+                                         description="Preset name or TOML file (empty: infer it from the images)"),
+        "measure_budget": FloatProperty(name="Budget (min)", default=60.0, min=1.0,
+                                        description="Wall-clock budget the stages are sized for"),
+        "measure_masks": StringProperty(name="Masks (optional)", subtype="DIR_PATH",
+                                        description="Manual masks, only to score the run"),
+        "measure_resume": BoolProperty(name="Resume", default=False,
+                                       description="Continue a killed or cancelled run in the same folder"),
         "render_workers": IntProperty(name="Workers", default=1, min=0,
                                       description="Local worker processes (0: in the job's process)"),
     }

@@ -55,6 +55,47 @@ def render_args(preset: str, params: Path | None, count: int, out: Path, engine:
     return args
 
 
+def measure_args(real: Path, out: Path, preset: str, budget_minutes: float, seed: int = 0,
+                 masks: Path | None = None, resume: bool = False) -> list[str]:
+    """``preset`` empty: the run infers its geometry prior from the images."""
+    args = ["--real", str(real), "--out", str(out), "--budget-minutes", f"{budget_minutes:g}", "--seed", str(seed)]
+    args += ["--preset", preset] if preset else []
+    args += ["--masks", str(masks)] if masks else []
+    return args + (["--resume"] if resume else [])
+
+
+MEASURE_STAGES = ("prior", "fit", "render", "train", "segment", "report")
+
+
+def measure_stage(run: Path) -> tuple[int, str]:
+    """(finished stages, the name of the one at work) from the run folder's stage folders:
+    a stage is finished when RUN/NN-name holds its done marker."""
+    run = Path(run)
+    done = 0
+    for i, name in enumerate(MEASURE_STAGES, start=1):
+        if not (run / f"{i:02d}-{name}" / "done.json").exists():
+            return done, name
+        done += 1
+    return done, "finished"
+
+
+def measure_progress(run: Path) -> Progress:
+    """Finished stages over six, plus the share of the fit or render stage at work."""
+    def frac() -> float:
+        done, name = measure_stage(run)
+        part = 0.0
+        try:
+            budget = json.loads((Path(run) / "run.json").read_text())["budget"]
+        except (OSError, ValueError, KeyError):
+            budget = None
+        if budget and name == "fit":
+            part = metrics_progress(Path(run) / "02-fit.tmp", budget["fit_iters"])()
+        elif budget and name == "render":
+            part = manifest_progress(Path(run) / "03-render.tmp", budget["synthetic_images"])()
+        return min(1.0, (done + part) / len(MEASURE_STAGES))
+    return frac
+
+
 def count_lines(path: Path) -> int:
     try:
         with open(path, "rb") as fh:
@@ -188,3 +229,16 @@ class Job:
                 break
             time.sleep(poll_s)
         return self.state
+
+
+class MeasureJob(Job):
+    """``dgan measure``: the status names the stage at work."""
+
+    def __init__(self, argv: list[str], run: Path):
+        super().__init__("Measure", argv, progress=measure_progress(run), result=Path(run))
+
+    def status(self) -> str:
+        done, name = measure_stage(self.result)
+        frac = self.fraction()
+        pct = f" {100 * frac:.0f} %" if frac is not None else ""
+        return f"Measure, {name} ({done}/{len(MEASURE_STAGES)}):{pct} ({self.elapsed():.0f} s)"

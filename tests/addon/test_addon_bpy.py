@@ -18,7 +18,7 @@ REAL = ROOT.parent / "shared" / "data" / "bam-tio2-sem" / "images"
 
 def test_register_and_unregister(addon_zip, tmp_path):
     res, _ = bpy_case(addon_zip, "register", tmp_path)
-    assert {"generate_scene", "fit", "apply_params", "render_dataset", "scene_job",
+    assert {"generate_scene", "fit", "apply_params", "render_dataset", "scene_job", "measure",
             "cancel_job", "check_env", "load_preset"} <= set(res["ops"])
     assert res["panel"] and res["settings"] and res["prefs"]
     assert res["after_ops"] == [] or not {"generate_scene", "fit"} & set(res["after_ops"])

@@ -1,0 +1,138 @@
+"""Each stage as a call of the library that owns it, in a few lines.
+
+An adapter is ``fn(ctx, out, resumed, progress) -> record``: it writes into ``out`` (the
+stage's ``.tmp`` folder), reads earlier stages through ``ctx.dir(name)`` and returns a
+small JSON record for the stage's marker. ``resumed`` is True when ``out`` holds the
+work of a killed attempt.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..errors import DganError
+from .stages import RunContext, fresh
+
+PRESET_FILE = "preset.toml"
+
+
+def prior_available() -> bool:
+    """True once 'dgan prior' (``dgan_blender.prior.api.infer_prior``) is installed."""
+    try:
+        from ..prior.api import infer_prior  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _prior(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    """The given preset, copied; without one, the geometry prior read off the images."""
+    from ..config import load_config, preset_path
+
+    fresh(out)
+    if ctx.preset:
+        src = preset_path(ctx.preset)
+        shutil.copyfile(src, out / PRESET_FILE)
+        source = f"given with --preset {ctx.preset}"
+    else:
+        if not prior_available():
+            raise DganError("no --preset given and 'dgan prior' is not installed; pass --preset tio2-sem or a TOML file")
+        from ..prior.api import infer_prior  # the signature of the h5-prior branch at 23:20 UTC
+
+        infer_prior(ctx.real, out / PRESET_FILE, pixel_size_nm=ctx.pixel_size_nm, seed=ctx.seed_of("prior"),
+                    log=lambda msg: progress.update(info=msg[:40]))
+        source = "dgan prior (inferred from the real images)"
+    cfg = load_config(str(out / PRESET_FILE))
+    progress.update(completed=1, total=1)
+    return {"source": source, "name": cfg.name, "pixel_size_nm": cfg.image.pixel_size_nm}
+
+
+def _config(ctx: RunContext):
+    """The run's scene config: the prior stage's preset at the budget's image size."""
+    from ..config import load_config
+
+    b, extra = ctx.budget, {}
+    if b.image_px:
+        extra["image"] = {"width_px": b.image_px, "height_px": b.image_px}
+    if b.render_spp:
+        extra["render"] = {"spp": b.render_spp}
+    return load_config(str(ctx.dir("prior") / PRESET_FILE), extra=extra)
+
+
+def _fit(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    from ..fit.api import prepare, run_fit
+    from ..fit.trainer import FitOptions
+
+    b, cfg = ctx.budget, _config(ctx)
+    opts = FitOptions(iters=b.fit_iters, seed=ctx.seed_of("fit"), patch=b.fit_patch,
+                      eval_every=min(50, b.fit_iters), checkpoint_every=min(25, max(1, b.fit_iters // 2)))
+    opts.meta["command"] = ctx.command
+    train, held = prepare(cfg, ctx.real, opts, pixel_size_nm=ctx.pixel_size_nm)
+    progress.update(completed=0, total=b.fit_iters)
+    end = run_fit(cfg, train, held, out, opts, resume=resumed, pool_size=b.fit_pool, spp=b.fit_spp,
+                  on_step=lambda e: progress.update(completed=e["iteration"],
+                                                    info=f"realism {e['realism']:.1f}" if "realism" in e else ""))
+    return {"iters": b.fit_iters, "end": end}
+
+
+def _render(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    from ..dataset.run import RenderJob, run
+
+    job = RenderJob(cfg=_config(ctx), count=ctx.budget.synthetic_images, out=out, seed=ctx.seed_of("render"),
+                    workers=ctx.workers, params=ctx.dir("fit") / "params.toml")
+    summary = run(job, progress=progress)
+    if summary["complete"] != job.count:
+        raise DganError(f"{out}: {summary['complete']} of {job.count} synthetic images rendered; "
+                        "run again with --resume")
+    return {"count": job.count, "seconds": summary["seconds"]}
+
+
+def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    """Today's training loop (``dgan eval``'s) on the synthetic set alone."""
+    from ..evaluate.data import load_annotated
+    from ..evaluate.run import training_pixel_size
+    from ..evaluate.train import TrainSettings, save_model, train
+
+    fresh(out)
+    b = ctx.budget
+    samples = load_annotated(ctx.dir("render"))
+    px = training_pixel_size(samples)
+    settings = TrainSettings(epochs=b.train_epochs, seed=ctx.seed_of("train"), patch=b.train_patch,
+                             batch=b.train_batch)
+    progress.update(completed=0, total=b.train_epochs)
+
+    def log(msg: str) -> None:
+        if msg.startswith("epoch "):
+            progress.advance(1)
+
+    model, history = train(samples, settings, px, log=log)
+    meta = {"pixel_size_nm": px, "seed": settings.seed, "epochs": settings.epochs, "patch": settings.patch,
+            "batch": settings.batch, "lr": settings.lr, "dice": settings.dice, "augment": settings.augment,
+            "base": settings.base, "train": str(ctx.dir("render")), "n_train_images": len(samples),
+            "classes": ["background", "particle", "boundary"]}
+    save_model(out / "model.pt", model, meta)
+    return {"epochs": len(history), "final_loss": history[-1]["loss"] if history else None,
+            "pixel_size_nm": px, "history": history}
+
+
+def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    from ..evaluate.data import load_images
+    from ..evaluate.measure import segment_folder
+
+    fresh(out)
+    progress.update(completed=0, total=len(load_images(ctx.real, pixel_size_nm=ctx.pixel_size_nm)))
+    summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
+                             log=lambda msg: progress.advance(1))
+    return {k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")}
+
+
+def _report(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    from .report import build_report
+
+    fresh(out)
+    return build_report(ctx, out, progress)
+
+
+ADAPTERS = {"prior": _prior, "fit": _fit, "render": _render, "train": _train,
+            "segment": _segment, "report": _report}

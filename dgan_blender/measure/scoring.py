@@ -1,0 +1,63 @@
+"""``--masks``: how well the run measured, against a lab's own manual masks.
+
+Segmentation scores come from :mod:`..evaluate.metrics` and size-distribution errors from
+:mod:`..evaluate.sizes`, the same code as ``dgan eval``; masks only ever score (no stage
+reads them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DganError
+from ..evaluate.data import IMAGE_SUFFIXES, read_micrograph
+from ..evaluate.instances import MIN_AREA_PX, mask_to_instances
+from ..evaluate.metrics import evaluate_pairs
+from ..evaluate.sizes import compare, instance_diameters_nm, mask_diameters_nm
+
+
+def masks_folder(path: Path) -> Path:
+    """DIR or DIR/masks (the BAM layout: images/ beside masks/)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DganError(f"--masks {path}: no such folder; give the folder of manual masks (NAME_m.tif or NAME.png)")
+    return path / "masks" if (path / "masks").is_dir() else path
+
+
+def find_mask(folder: Path, name: str) -> Path | None:
+    for stem in (f"{name}_m", name):
+        for suffix in IMAGE_SUFFIXES:
+            if (folder / f"{stem}{suffix}").exists():
+                return folder / f"{stem}{suffix}"
+    return None
+
+
+def score(masks: Path, predicted: list[tuple[str, np.ndarray, float, int]],
+          min_area_px: int = MIN_AREA_PX) -> dict:
+    """``predicted``: (name, instances without the bar, pixel size nm, bar rows) per image.
+    Images without a mask are left out and counted."""
+    folder = masks_folder(masks)
+    pairs, found, truth, scored = [], [], [], []
+    for name, pred, px, bar in predicted:
+        path = find_mask(folder, name)
+        if path is None:
+            continue
+        mask, _ = read_micrograph(path)
+        if mask.shape[0] - bar != pred.shape[0] or mask.shape[1] != pred.shape[1]:
+            raise DganError(f"{path}: shape {mask.shape} does not match its image "
+                            f"({pred.shape[0] + bar}x{pred.shape[1]}); give the mask of that image")
+        mask = mask[:pred.shape[0]]
+        pairs.append((mask_to_instances(mask), pred))
+        found.append(instance_diameters_nm(pred, px, min_area_px))
+        truth.append(mask_diameters_nm(mask, px, min_area_px))
+        scored.append(name)
+    if not pairs:
+        raise DganError(f"--masks {masks}: no mask matches any image name (looked for NAME_m.tif or NAME.png)")
+    seg = evaluate_pairs(pairs)
+    sizes = compare(np.concatenate(found), np.concatenate(truth))
+    keys = ("dsc", "ap50", "pq", "ap50_min20", "pq_min20")
+    return {"masks": str(masks), "n_scored_images": len(scored), "n_unscored_images": len(predicted) - len(scored),
+            "scored_images": scored, **{k: round(float(seg[k]), 4) for k in keys},
+            "sizes": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in sizes.items()}}

@@ -1,0 +1,79 @@
+"""report.html is one self-contained page: nothing it shows lives outside the file."""
+
+import base64
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from dgan_blender.measure import measure
+from dgan_blender.measure.budget import budget_for
+
+from .conftest import PX_NM
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href", "srcset", "data", "poster", "action"):
+                self.refs.append((tag, v))
+
+
+@pytest.mark.usefixtures("fake_stages")
+def test_report_is_self_contained(real_with_masks, tmp_path):
+    summary = measure(real_with_masks, tmp_path / "run", preset="tio2-sem", budget=budget_for(1.0, fit_patch=64),
+                      pixel_size_nm=PX_NM, workers=0, masks=real_with_masks, command="dgan measure ...")
+    page = (tmp_path / "run" / "report.html").read_text()
+    parser = Refs()
+    parser.feed(page)
+    assert parser.refs, "the page shows pictures"
+    for tag, ref in parser.refs:
+        assert tag == "img" and ref.startswith("data:image/png;base64,"), (tag, ref[:60])
+        assert base64.b64decode(ref.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "link" not in parser.tags and "script" not in parser.tags
+    assert not re.search(r"url\(|@import|https?://", page)
+    # the numbers a user reads are on the page, and the masks' scores
+    assert f"{summary['size_nm']['median_nm']['value']:.1f} nm" in page
+    assert "AP50" in page and "Wasserstein" in page and "dgan measure ..." in page
+    # one overlay per micrograph, plus size, shapes, real and synthetic crops
+    assert len(parser.refs) == 3 + 4
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "measure", "--real", str(tmp_path / "none"),
+                           "--out", str(tmp_path / "run"), "--preset", "tio2-sem"],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "dgan: error: --real" in proc.stderr
+
+
+@pytest.mark.usefixtures("fake_stages")
+def test_cli_prints_the_headline_and_resumes(real_with_masks, tmp_path, capsys, monkeypatch):
+    import json
+
+    from dgan_blender.cli import main
+    from dgan_blender.measure import budget
+
+    monkeypatch.setitem(budget.TABLE, "fit_patch", (64, "fixed", 32, ""))  # the tiny images
+    args = ["measure", "--real", str(real_with_masks), "--out", str(tmp_path / "run"), "--preset", "tio2-sem",
+            "--pixel-size", str(PX_NM), "--masks", str(real_with_masks), "--budget-minutes", "1"]
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 0
+    head = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert head["report"].endswith("report.html") and head["n_particles"] > 5
+    assert head["median_ci95_nm"][0] <= head["median_nm"] <= head["median_ci95_nm"][1]
+    assert set(head["scores"]) >= {"dsc", "ap50", "pq", "median_error_pct", "wasserstein_nm", "ks"}
+    with pytest.raises(SystemExit) as again:
+        main(args)
+    assert again.value.code == 2 and "pass --resume" in capsys.readouterr().err
