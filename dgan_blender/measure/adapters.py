@@ -8,6 +8,7 @@ work of a killed attempt.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -89,31 +90,20 @@ def _render(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
 
 def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
-    """Today's training loop (``dgan eval``'s) on the synthetic set alone."""
-    from ..evaluate.data import load_annotated
-    from ..evaluate.run import training_pixel_size
-    from ..evaluate.train import TrainSettings, save_model, train
+    """``dgan train`` on the synthetic set alone; a killed run continues from its last
+    epoch (the training job keeps its state in the stage folder)."""
+    from ..evaluate.train import TrainSettings
+    from ..evaluate.train_job import train_model
 
-    fresh(out)
     b = ctx.budget
-    samples = load_annotated(ctx.dir("render"))
-    px = training_pixel_size(samples)
-    settings = TrainSettings(epochs=b.train_epochs, seed=ctx.seed_of("train"), patch=b.train_patch,
-                             batch=b.train_batch)
     progress.update(completed=0, total=b.train_epochs)
-
-    def log(msg: str) -> None:
-        if msg.startswith("epoch "):
-            progress.advance(1)
-
-    model, history = train(samples, settings, px, log=log)
-    meta = {"pixel_size_nm": px, "seed": settings.seed, "epochs": settings.epochs, "patch": settings.patch,
-            "batch": settings.batch, "lr": settings.lr, "dice": settings.dice, "augment": settings.augment,
-            "base": settings.base, "train": str(ctx.dir("render")), "n_train_images": len(samples),
-            "classes": ["background", "particle", "boundary"]}
-    save_model(out / "model.pt", model, meta)
-    return {"epochs": len(history), "final_loss": history[-1]["loss"] if history else None,
-            "pixel_size_nm": px, "history": history}
+    settings = TrainSettings(patch=b.train_patch, batch=b.train_batch)
+    result = train_model([ctx.dir("render")], out, epochs=b.train_epochs, seed=ctx.seed_of("train"),
+                         settings=settings, log=lambda msg: None,
+                         progress=lambda epoch, planned, entry: progress.update(completed=epoch, total=planned))
+    history = json.loads((out / "curve.json").read_text())["history"]
+    return {"epochs": result["epochs_run"], "final_loss": result["final_loss"],
+            "pixel_size_nm": result["pixel_size_nm"], "history": history}
 
 
 def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:

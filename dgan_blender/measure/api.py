@@ -25,12 +25,12 @@ def image_folder(real: Path) -> Path:
 
 
 def _real_files(real: Path) -> list[Path]:
-    from ..evaluate.data import IMAGE_SUFFIXES
+    from ..micrograph import EXTENSIONS
 
     folder = image_folder(real)
     if not folder.is_dir():
         raise DganError(f"--real {real}: no such folder; give the folder of your micrographs")
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")]
+    files = [p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS and not p.name.startswith(".")]
     if not files:
         raise DganError(f"--real {real}: no .tif/.png micrographs in it; point to the folder that holds them")
     return files

@@ -50,7 +50,7 @@ def _particle_csv(path: Path, rows: list[dict]) -> None:
 
 def build_report(ctx: RunContext, out: Path, progress) -> dict:
     """Reads the segment stage, writes OUT/summary.json, particles.csv, report.html."""
-    from ..evaluate.data import load_images, to_uint8_grey
+    from ..evaluate.data import load_images
     from ..evaluate.run import overlay
 
     seg = ctx.dir("segment")
@@ -87,15 +87,15 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
 
     truth = {}
     if ctx.masks:
-        from ..evaluate.data import read_micrograph
         from ..evaluate.instances import mask_to_instances
+        from ..micrograph import read_mask
         from .scoring import find_mask, masks_folder
 
         folder = masks_folder(ctx.masks)
         for s in samples:
             path = find_mask(folder, s.name)
             if path is not None:
-                truth[s.name] = mask_to_instances(read_micrograph(path)[0][:s.image.shape[0]])
+                truth[s.name] = mask_to_instances(read_mask(path)[:s.image.shape[0]])
     counts = {}
     for r in inner:
         counts[r["image"]] = counts.get(r["image"], 0) + 1
@@ -107,7 +107,7 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
         progress.advance(1)
 
     render = ctx.dir("render")
-    synth = [to_uint8_grey(read_png(p), p) for p in sorted((render / "images").glob("*.png"))[:10]]
+    synth = [read_png(p) for p in sorted((render / "images").glob("*.png"))[:10]]
     synth_nm = read_marker(ctx.dir("prior"))["record"]["pixel_size_nm"]
     real_png, synth_png = look_comparison([(s.image, s.pixel_size_nm) for s in samples], synth, synth_nm,
                                           seed=ctx.seed_of("report"))

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DganError
-from ..evaluate.data import IMAGE_SUFFIXES, read_micrograph
 from ..evaluate.instances import MIN_AREA_PX, mask_to_instances
 from ..evaluate.metrics import evaluate_pairs
 from ..evaluate.sizes import compare, instance_diameters_nm, mask_diameters_nm
+from ..micrograph import EXTENSIONS, read_mask
 
 
 def masks_folder(path: Path) -> Path:
@@ -28,7 +28,7 @@ def masks_folder(path: Path) -> Path:
 
 def find_mask(folder: Path, name: str) -> Path | None:
     for stem in (f"{name}_m", name):
-        for suffix in IMAGE_SUFFIXES:
+        for suffix in sorted(EXTENSIONS):
             if (folder / f"{stem}{suffix}").exists():
                 return folder / f"{stem}{suffix}"
     return None
@@ -44,10 +44,12 @@ def score(masks: Path, predicted: list[tuple[str, np.ndarray, float, int]],
         path = find_mask(folder, name)
         if path is None:
             continue
-        mask, _ = read_micrograph(path)
-        if mask.shape[0] - bar != pred.shape[0] or mask.shape[1] != pred.shape[1]:
+        mask = read_mask(path)
+        # a mask of the whole frame, or of the frame without its information bar
+        if mask.shape[0] not in (pred.shape[0], pred.shape[0] + bar) or mask.shape[1] != pred.shape[1]:
             raise DganError(f"{path}: shape {mask.shape} does not match its image "
-                            f"({pred.shape[0] + bar}x{pred.shape[1]}); give the mask of that image")
+                            f"({pred.shape[0] + bar}x{pred.shape[1]}, {bar} of them the information bar); "
+                            "give the mask of that image")
         mask = mask[:pred.shape[0]]
         pairs.append((mask_to_instances(mask), pred))
         found.append(instance_diameters_nm(pred, px, min_area_px))
