@@ -52,6 +52,40 @@ def timed_rounds(cfg, engine: str, count: int, rounds: int, root: Path) -> list[
     return out
 
 
+def engine_vs_bare_seconds(cfg, count: int, rounds: int = 3) -> dict[str, float]:
+    """Median per-image seconds of the engine path (Blender scene + export + bridge
+    render + instance ids, from a layout in memory) and of bare Mitsuba on the same
+    scenes and spp from their geometry in memory: ``load_and_render`` loads each scene
+    (meshes, acceleration structure) and renders it - the floor for a data set, where
+    every image is a new scene; ``render`` is the render call alone. The two paths
+    alternate image by image, so a busy spell of the machine hits both alike."""
+    from dgan_blender.blender.builder import build_scene
+    from dgan_blender.bridge.export import describe
+    from dgan_blender.bridge.sample_render import render_layout
+    from dgan_blender.bridge.scene import MitsubaScene
+    from dgan_blender.geometry import generate_layout
+
+    layouts = [generate_layout(cfg, np.random.default_rng(i), i) for i in range(count)]
+    descs = [describe(build_scene(lay)) for lay in layouts]
+    for lay, desc in zip(layouts[:2], descs[:2]):  # warm: kernels, plugin, Blender
+        render_layout(lay, {})
+        np.array(MitsubaScene(desc, spp=cfg.render.spp).render(seed=0))
+    times: dict[str, list[float]] = {"engine": [], "load_and_render": [], "render": []}
+    for _ in range(rounds):
+        for k, (lay, desc) in enumerate(zip(layouts, descs)):
+            t0 = time.perf_counter()
+            render_layout(lay, {})
+            t1 = time.perf_counter()
+            ms = MitsubaScene(desc, spp=cfg.render.spp)
+            t2 = time.perf_counter()
+            np.array(ms.render(seed=k))
+            t3 = time.perf_counter()
+            times["engine"].append(t1 - t0)
+            times["load_and_render"].append(t3 - t1)
+            times["render"].append(t3 - t2)
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=16)
@@ -78,7 +112,6 @@ def main() -> None:
                   f"(pooled over {args.rounds} rounds of {args.count} images; per round "
                   f"{', '.join(f'{x:.2f}x' for x in per_round)}; median {np.median(per_round):.2f}x)")
     if "mitsuba" in rows:
-        from dgan_blender.bridge.dataset import engine_vs_bare_seconds
 
         t = engine_vs_bare_seconds(cfg, args.floor_count)
         eng, bare, call = t["engine"], t["load_and_render"], t["render"]

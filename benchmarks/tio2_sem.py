@@ -57,7 +57,7 @@ def render(args, out: Path, extra: list[str]) -> Path:
 def shipped_fit_checked() -> list[str]:
     """The preset's shipped fit may serve (c) only if it never saw this split's test images."""
     from dgan_blender.config import load_config
-    from dgan_blender.dataset.look import load_look
+    from dgan_blender.appearance.look import load_look
 
     look = load_look(None, load_config("tio2-sem"))
     meta = look.meta if look else {}

@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes) -> None:
+    """``data`` into ``path`` atomically (a temporary file, fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -28,13 +29,9 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    _atomic_bytes(path, data)
-
-
 def write_png(path: Path, image: np.ndarray) -> None:
     """uint8 / uint16 greyscale, or uint8 RGB (channel order RGB), losslessly."""
-    _atomic_bytes(path, encode_png(image))
+    write_bytes(path, encode_png(image))
 
 
 def encode_png(image: np.ndarray) -> bytes:
@@ -60,7 +57,7 @@ def read_png(path: Path) -> np.ndarray:
 
 
 def write_json(path: Path, data) -> None:
-    _atomic_bytes(path, (json.dumps(data, indent=1, sort_keys=False) + "\n").encode())
+    write_bytes(path, (json.dumps(data, indent=1, sort_keys=False) + "\n").encode())
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ name in ``[meta]``), name exactly that preset's parameters - a truncated file is
 refused, not silently rendered with defaults - and hold finite numbers inside the
 preset's bounds. Each refusal is one line naming the file and the key.
 
-Bounds come from :func:`dgan_blender.bridge.params.param_specs`, which imports neither
+Bounds come from :func:`dgan_blender.appearance.params.param_specs`, which imports neither
 torch nor Mitsuba.
 """
 
@@ -60,7 +60,7 @@ def _number(v, where: str) -> float:
 
 def specs_for(cfg: SceneConfig | None) -> dict[str, tuple[float, float]]:
     """name -> (low, high) of ``cfg``'s preset (the code's bounds for ``None``)."""
-    from .bridge.params import param_specs
+    from .appearance.params import param_specs
 
     specs = param_specs(cfg if cfg is not None else SceneConfig())
     return {n: (s.low, s.high) for n, s in specs.items()}

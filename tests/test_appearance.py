@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from dgan_blender.appearance.registry import NOISE_PARAMS, PARAMS, by_node, find, for_mode
-from dgan_blender.bridge.params import param_specs
+from dgan_blender.appearance.params import param_specs
 from dgan_blender.config import load_config
 
 
@@ -32,7 +32,7 @@ def test_core_imports_load_no_renderer():
     the micrograph reader import without bpy, mitsuba or drjit."""
     code = ("import sys; import dgan_blender.config, dgan_blender.geometry, dgan_blender.layout, "
             "dgan_blender.annotate, dgan_blender.appearance.registry, dgan_blender.dataset.store, "
-            "dgan_blender.dataset.look, dgan_blender.seeds, dgan_blender.micrograph, "
+            "dgan_blender.appearance.look, dgan_blender.seeds, dgan_blender.micrograph, "
             "dgan_blender.geometry.redraw, dgan_blender.params_file; "
             "print(sorted(m for m in ('bpy', 'mitsuba', 'drjit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

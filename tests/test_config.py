@@ -80,9 +80,9 @@ def test_bounds_and_fitted_tables_are_read_with_the_preset(tmp_path):
     """[bounds] and [fitted] load from a preset file or a --config file, reach the fit's
     parameters and the look, and come from the file the user named - an edited copy
     that keeps the shipped name gets its own tables, not the shipped ones."""
-    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.appearance.params import param_specs
     from dgan_blender.config import PRESET_DIR, load_config
-    from dgan_blender.dataset.look import load_look
+    from dgan_blender.appearance.look import load_look
 
     shipped = load_config("tio2-sem")
     assert "parameters" in shipped.fitted and load_look(None, shipped) is not None
@@ -104,7 +104,7 @@ def test_bounds_and_fitted_tables_are_read_with_the_preset(tmp_path):
 def test_bad_bounds_are_one_line(tmp_path):
     import pytest
 
-    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.appearance.params import param_specs
     from dgan_blender.config import load_config
     from dgan_blender.errors import ConfigError, DganError
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dgan_blender.bridge.params import param_specs
+from dgan_blender.appearance.params import param_specs
 from dgan_blender.config import list_presets, load_config, preset_path
-from dgan_blender.dataset.look import load_look
+from dgan_blender.appearance.look import load_look
 from dgan_blender.errors import DganError
 from dgan_blender.fit.report import params_toml
 from dgan_blender.params_file import load_params

@@ -52,7 +52,7 @@ PARAMS: tuple[Param, ...] = (
     Param("gain", {"light": (0.3, 3.0)}, _SE + _TR, "dimensionless factor", "sem_gain", 1, None, 1.0),
 )
 
-# The detector model's (bridge/noise.py) parameters: name: (default, low, high) - a clean
+# The detector model's (appearance/detector.py) parameters: name: (default, low, high) - a clean
 # detector by default, physical bounds
 NOISE_PARAMS = {
     "blur_sigma_px": (0.5, 0.0, 3.0),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bpy
 
 from ..appearance.registry import PARAMS, find
-from ..dataset.look import Look
+from ..appearance.look import Look
 
 _MATERIALS = {"particle": "dgan_particle", "substrate": "dgan_substrate"}
 

@@ -47,8 +47,8 @@ def check_point(specs) -> dict[str, float]:
 def gradient_errors(ms, specs, spp: int, seed: int = 7) -> dict[str, float]:
     """Relative error of each AD gradient vs a central difference (same seeds, so the
     Monte Carlo samples are identical on both sides)."""
-    from . import noise as noise_model
-    from .params import split
+    from ..appearance import detector as noise_model
+    from ..appearance.params import split
     from .render import render
 
     point = check_point(specs)
@@ -112,7 +112,7 @@ def run_check(cfg: SceneConfig, seed: int, out: Path, spp: int) -> dict:
     from ..blender.render import render_image, render_instances
     from ..geometry import generate_layout
     from .export import describe
-    from .params import param_specs
+    from ..appearance.params import param_specs
     from .render import render, render_with_noise
     from .scene import MitsubaScene
     from skimage.metrics import structural_similarity

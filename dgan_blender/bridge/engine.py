@@ -20,7 +20,7 @@ def noise_values(scene) -> dict[str, float]:
 def render_scene(scene, spp: int | None = None) -> np.ndarray:
     """The scene as the bridge sees it: (H, W) float, detector model applied."""
     from .export import describe
-    from .noise import apply_numpy
+    from ..appearance.detector import apply_numpy
     from .scene import MitsubaScene
 
     spp = spp or int(scene.get("dgan_spp", 0)) or int(scene.cycles.samples)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..mitsuba_env import import_mitsuba
-from .scene import _mesh, _sensor
+from .scene import mitsuba_mesh, sensor_dict
 
 
 def render_principled(desc: dict, spp: int, seed: int = 0, variant: str | None = None) -> np.ndarray:
@@ -18,13 +18,13 @@ def render_principled(desc: dict, spp: int, seed: int = 0, variant: str | None =
     import drjit as dr
 
     scene = {"type": "scene", "integrator": {"type": "path", "max_depth": 5},
-             "sensor": _sensor(mi, desc["camera"], spp)}
+             "sensor": sensor_dict(mi, desc["camera"], spp)}
     for name, s in desc["shapes"].items():
         m = desc["materials"][s["material"]]
         bsdf = {"type": "principled", "base_color": {"type": "rgb", "value": m.get("base_color", [0.5] * 3)},
                 "roughness": m.get("roughness", 0.5), "metallic": m.get("metallic", 0.0),
                 "specular": m.get("specular", 0.5)}
-        scene[name] = _mesh(mi, dr, name, s, mi.load_dict(bsdf))
+        scene[name] = mitsuba_mesh(mi, dr, name, s, mi.load_dict(bsdf))
     for i, light in enumerate(desc["lights"]):
         scene[f"light_{i}"] = _emitter(mi, light)
     loaded = mi.load_dict(scene)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from . import noise as noise_model
-from .params import split
+from ..appearance import detector as noise_model
+from ..appearance.params import split
 from .scene import CLASSES, MitsubaScene
 
 

@@ -8,12 +8,11 @@ import numpy as np
 from ..mitsuba_env import import_mitsuba
 from ..appearance.registry import for_mode
 from . import sem, transmission
-from .export import CLASS_PARTICLE
 
 CLASSES = ("substrate", "particle")
 
 
-def _sensor(mi, cam: dict, spp: int) -> dict:
+def sensor_dict(mi, cam: dict, spp: int) -> dict:
     # Blender cameras look down local -Z with +X right; Mitsuba's look down +Z with +X
     # to the left: flip both axes.
     m = np.array(cam["to_world"], float) @ np.diag([-1.0, 1.0, -1.0, 1.0])
@@ -43,7 +42,7 @@ def _clip_range(near: float, far: float) -> tuple[float, float]:
     return float(2.0 ** np.floor(np.log2(near))), float(2.0 ** np.ceil(np.log2(far)))
 
 
-def _mesh(mi, dr, name: str, s: dict, bsdf=None):
+def mitsuba_mesh(mi, dr, name: str, s: dict, bsdf=None):
     has_n = s["normals"] is not None
     props = mi.Properties()
     if bsdf is not None:
@@ -69,9 +68,9 @@ def mitsuba_dict(mi, dr, desc: dict, spp: int = 16) -> dict:
     plugin = transmission if imaging_mode(desc) == "transmission" else sem
     integrator = plugin.register(mi, dr)
     scene = {"type": "scene", "integrator": {"type": integrator},
-             "sensor": _sensor(mi, desc["camera"], spp)}
+             "sensor": sensor_dict(mi, desc["camera"], spp)}
     for name, s in desc["shapes"].items():
-        scene[name] = _mesh(mi, dr, name, s)
+        scene[name] = mitsuba_mesh(mi, dr, name, s)
     return scene
 
 
@@ -165,6 +164,3 @@ class MitsubaScene:
         self.dr.eval(image, ids)
         return np.array(image, dtype=np.float32), self._mask(ids)
 
-
-def particle_class() -> int:
-    return CLASS_PARTICLE

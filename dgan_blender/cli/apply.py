@@ -20,7 +20,7 @@ def apply(
     from ..blender.io import open_blend
     from ..blender.render import save_blend
     from ..blender.writeback import apply_look, read_look_values
-    from ..dataset.look import load_look
+    from ..appearance.look import load_look
 
     look = load_look(params, None)  # checked against the preset it was fitted for, before Blender starts
     bscene = open_blend(scene)

@@ -50,7 +50,7 @@ def fit(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from ..bridge.params import param_specs
+    from ..appearance.params import param_specs
     from ..errors import DganError
     from ..fit.api import claim_run, fit_record, prepare, run_fit
     from ..fit.trainer import FitOptions

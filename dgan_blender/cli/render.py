@@ -60,7 +60,7 @@ def render(
         raise DganError(f"--engine {engine!r}: choose mitsuba or cycles")
     cfg = load_config(preset, set_ or [], extra=flag_overrides(size, spp))
     if params is not None:  # refused here, once, not on every worker
-        from ..dataset.look import load_look
+        from ..appearance.look import load_look
 
         load_look(params, cfg)
     if workers is None:

@@ -90,24 +90,9 @@ def _single_thread() -> None:
     import drjit
 
     drjit.set_thread_count(1)  # Dr.Jit's pool would otherwise use every core per worker
-    _import_bpy_on_one_cpu()
+    from ..blender.door import import_bpy
 
-
-def _import_bpy_on_one_cpu() -> None:
-    """Blender's task scheduler (TBB) sizes itself once, when bpy is imported, from the
-    CPUs the process may use, and Cycles runs parts of every render on it whatever
-    ``render.threads`` says: a "single-threaded" Cycles worker measured 1.8 cores. So
-    bpy is imported while the process may use one CPU, and the full set is given back
-    at once (the OS still places the worker on any core). Linux only; elsewhere a
-    worker keeps Blender's default."""
-    if "bpy" in sys.modules or not hasattr(os, "sched_setaffinity"):
-        return
-    cpus = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(cpus)})
-    try:
-        import bpy  # noqa: F401
-    finally:
-        os.sched_setaffinity(0, cpus)
+    import_bpy(one_cpu=True)
 
 
 def render_range(cfg_data: dict, seed: int, indices: list[int], out: str, engine: str,
@@ -117,7 +102,7 @@ def render_range(cfg_data: dict, seed: int, indices: list[int], out: str, engine
     entries: list[dict] = []
     failures: list[dict] = []
     try:
-        from .look import load_look
+        from ..appearance.look import load_look
         from .sample import render_sample
 
         if threads == 1:
@@ -270,7 +255,7 @@ def _render(job: RenderJob, store: DatasetStore, progress) -> dict:
 def _preflight(job: RenderJob) -> None:
     """Input errors that would fail every sample, found once on the driver: the look's
     parameters and settings whose layouts mostly cannot be packed."""
-    from .look import load_look
+    from ..appearance.look import load_look
     from .preflight import check_layouts
 
     if job.fitted:

@@ -40,7 +40,7 @@ def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles
                   look=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """(image uint8, instances uint16, semantic uint8, particles record).
 
-    ``look`` (a :class:`dgan_blender.dataset.look.Look` or None) turns the fitted
+    ``look`` (a :class:`dgan_blender.appearance.look.Look` or None) turns the fitted
     parameters into this sample's material values and detector noise."""
     s = sample_seed(seed, index)
     # separate streams: the layout depends on (seed, index) alone, so a fitted and an
@@ -58,7 +58,7 @@ def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles
         instances = render_instances(scene)
         clean = render_image(scene)
     elif engine == "mitsuba":
-        from ..bridge.dataset import render_layout  # the bridge's render engine path
+        from ..bridge.sample_render import render_layout  # the bridge's render engine path
 
         clean, instances = render_layout(layout, values)
     else:

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
-from ..io import _atomic_bytes, write_json, write_png
+from ..io import write_bytes, write_json, write_png
 from .data import load_images
 from .instances import MIN_AREA_PX
 from .train import load_model
@@ -78,7 +78,7 @@ def write_csv(path: Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_bytes(path, buf.getvalue().encode())
+    write_bytes(path, buf.getvalue().encode())
 
 
 def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
@@ -100,7 +100,7 @@ def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    _atomic_bytes(path, buf.getvalue())
+    write_bytes(path, buf.getvalue())
 
 
 def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | None = None,

@@ -20,8 +20,8 @@ class BridgeGenerator(nn.Module):
     def __init__(self, cfg: SceneConfig, seed: int, pool_size: int, cache_dir: Path, spp: int = 8,
                  fixed: tuple[str, ...] = (), progress=None, coverages=None):
         super().__init__()
-        from ..bridge.params import param_specs
-        from ..bridge.pool import LayoutPool
+        from ..appearance.params import param_specs
+        from .pool import LayoutPool
 
         self.spp = spp
         self.pool = LayoutPool(cfg, seed, pool_size, Path(cache_dir), spp=spp, progress=progress,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import _atomic_bytes, to_uint8, write_png
+from ..io import write_bytes, to_uint8, write_png
 
 
 def _toml_value(v) -> str:
@@ -34,7 +34,7 @@ def params_toml(summary: dict, meta: dict) -> str:
 
 
 def write_params(path: Path, summary: dict, meta: dict) -> None:
-    _atomic_bytes(Path(path), params_toml(summary, meta).encode())
+    write_bytes(Path(path), params_toml(summary, meta).encode())
 
 
 def write_progress(path: Path, history: list[dict], trajectories: list[dict]) -> None:

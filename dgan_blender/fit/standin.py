@@ -14,8 +14,8 @@ import torch.nn as nn
 
 from ..seeds import STANDIN_LAYOUTS, stream
 
-from ..bridge import noise as noise_model
-from ..bridge.params import ParamSpec
+from ..appearance import detector as noise_model
+from ..appearance.params import ParamSpec
 from .generator import ParamModel
 
 SPECS = {

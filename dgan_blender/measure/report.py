@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..io import _atomic_bytes, read_png, write_json
+from ..io import write_bytes, read_png, write_json
 from .figures import encode_png, look_comparison, shape_histograms, size_histogram
 from .stages import STAGES, RunContext, read_marker, stage_seeds
 from .summary import elongations, read_particles, shape_statistics, size_statistics
@@ -45,7 +45,7 @@ def _particle_csv(path: Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(buf, fieldnames=(*COLUMNS, "elongation"), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_bytes(path, buf.getvalue().encode())
+    write_bytes(path, buf.getvalue().encode())
 
 
 def build_report(ctx: RunContext, out: Path, progress) -> dict:
@@ -118,7 +118,7 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
         "real": real_png, "synthetic": synth_png,
     }
     page = render_html(ctx, summary, figures, overlays, synth_nm)
-    _atomic_bytes(out / "report.html", page.encode())
+    write_bytes(out / "report.html", page.encode())
     progress.advance(1)
     return {"n_particles_inner": len(inner), "median_nm": stats["median_nm"]["value"]}
 

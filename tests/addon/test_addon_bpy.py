@@ -74,7 +74,7 @@ def test_fit_job_two_iterations(addon_zip, tmp_path, dgan_commands):
 def test_apply_job_reopens_fitted_scene(addon_zip, tmp_path, dgan_commands):
     needs_command(dgan_commands, "apply")
     params = tmp_path / "params.toml"
-    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.appearance.params import param_specs
     from dgan_blender.config import load_config
     from dgan_blender.fit.report import params_toml
 

@@ -51,7 +51,7 @@ def test_installed_extension_generates_a_scene(installed):
 
 
 def test_batch_scene_matches_the_cli(installed, tmp_path):
-    proc = run_blender(BLENDER, ["-b", "-P", ROOT / "addon" / "batch.py", "--", "scene", *TINY,
+    proc = run_blender(BLENDER, ["-b", "-P", ROOT / "addon" / "headless.py", "--", "scene", *TINY,
                                  "--out", tmp_path / "blender"], installed, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     cli = subprocess.run([sys.executable, "-m", "dgan_blender", "scene", *TINY, "--out", str(tmp_path / "cli")],
@@ -66,7 +66,7 @@ def test_batch_scene_matches_the_cli(installed, tmp_path):
 
 
 def test_batch_bad_input_is_one_line_exit_2(installed, tmp_path):
-    proc = run_blender(BLENDER, ["-b", "-P", ROOT / "addon" / "batch.py", "--", "scene", "--preset", "nope",
+    proc = run_blender(BLENDER, ["-b", "-P", ROOT / "addon" / "headless.py", "--", "scene", "--preset", "nope",
                                  "--out", tmp_path / "x"], installed, cwd=ROOT)
     assert proc.returncode == 2 and "unknown preset 'nope'" in proc.stderr
 
@@ -74,7 +74,7 @@ def test_batch_bad_input_is_one_line_exit_2(installed, tmp_path):
 def test_batch_render(installed, tmp_path, dgan_commands):
     needs_command(dgan_commands, "render")
     out = tmp_path / "data"
-    proc = run_blender(BLENDER, ["-b", "-P", ROOT / "addon" / "batch.py", "--", "render", *TINY,
+    proc = run_blender(BLENDER, ["-b", "-P", ROOT / "addon" / "headless.py", "--", "render", *TINY,
                                  "--count", "2", "--engine", "cycles", "--workers", "0", "--out", out],
                        installed, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

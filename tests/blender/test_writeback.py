@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _params(preset: str = "sio2-him") -> str:
     """A complete params.toml of ``preset``, written by the fit's own writer."""
-    from dgan_blender.bridge.params import param_specs
+    from dgan_blender.appearance.params import param_specs
     from dgan_blender.config import load_config
     from dgan_blender.fit.report import params_toml
 
@@ -80,7 +80,7 @@ def test_transmission_values_written_and_read_back():
     from dgan_blender.blender.writeback import apply_look, read_look_values
     from dgan_blender.bridge.export import describe
     from dgan_blender.config import load_config
-    from dgan_blender.dataset.look import Look, Parameter
+    from dgan_blender.appearance.look import Look, Parameter
     from dgan_blender.geometry import generate_layout
 
     cfg = load_config("tio2-tsem", ["image.width_px=32", "image.height_px=32", "render.spp=2"])

@@ -11,7 +11,7 @@ from dgan_blender.blender.builder import build_scene  # noqa: E402
 from dgan_blender.blender.render import render_image, render_instances  # noqa: E402
 from dgan_blender.bridge.check import gradient_errors, mask_iou  # noqa: E402
 from dgan_blender.bridge.export import describe  # noqa: E402
-from dgan_blender.bridge.params import param_specs  # noqa: E402
+from dgan_blender.appearance.params import param_specs  # noqa: E402
 from dgan_blender.bridge.render import render, render_with_noise  # noqa: E402
 from dgan_blender.bridge.scene import MitsubaScene, mitsuba_dict  # noqa: E402
 
@@ -104,7 +104,7 @@ def test_seed_grad_decorrelates_but_keeps_value(tiny_tio2, variant):
 
 
 def test_noise_model_bounds_and_gradients():
-    from dgan_blender.bridge import noise
+    from dgan_blender.appearance import detector as noise
 
     x = torch.rand(2, 1, 32, 32)
     p = {k: torch.tensor(d, requires_grad=True) for k, (d, lo, hi) in noise.NOISE_PARAMS.items()}
@@ -131,7 +131,7 @@ def test_render_engine_matches_cycles(tiny_tio2):
 
 
 def test_layout_pool_caches(tmp_path, tiny_tio2):
-    from dgan_blender.bridge.pool import LayoutPool
+    from dgan_blender.fit.pool import LayoutPool
 
     pool = LayoutPool(tiny_tio2.config, seed=3, size=2, cache_dir=tmp_path, spp=2)
     files = sorted(pool.dir.glob("layout_*.npz"))
@@ -156,7 +156,7 @@ def test_footprint_is_the_rendered_instance_mask(variant, tiny_tio2):
 
 
 def test_layout_pool_with_coverages(tmp_path, tiny_tio2):
-    from dgan_blender.bridge.pool import LayoutPool
+    from dgan_blender.fit.pool import LayoutPool
 
     cfg = tiny_tio2.config
     plain = LayoutPool(cfg, seed=3, size=2, cache_dir=tmp_path, spp=2)
@@ -204,7 +204,7 @@ def test_new_layout_and_values_reuse_compiled_kernels(variant, tiny_tio2):
 def test_layout_pool_redraws_a_layout_that_cannot_be_packed():
     """The fit's pool follows the data set's redraw rule: sio2-him seed 0 index 55's
     first draw does not pack (tests/dataset/test_sample.py), the pool builds its second."""
-    from dgan_blender.bridge.pool import build_description
+    from dgan_blender.fit.pool import build_description
     from dgan_blender.config import load_config
     from dgan_blender.geometry import PackingError, generate_layout
     from dgan_blender.seeds import layout_seed

@@ -12,7 +12,7 @@ from dgan_blender.blender.builder import build_scene  # noqa: E402
 from dgan_blender.blender.render import render_image, render_instances  # noqa: E402
 from dgan_blender.bridge.check import gradient_errors, mask_iou  # noqa: E402
 from dgan_blender.bridge.export import describe  # noqa: E402
-from dgan_blender.bridge.params import param_specs  # noqa: E402
+from dgan_blender.appearance.params import param_specs  # noqa: E402
 from dgan_blender.bridge.render import render  # noqa: E402
 from dgan_blender.bridge.scene import MitsubaScene, mitsuba_dict  # noqa: E402
 from dgan_blender.config import load_config  # noqa: E402

@@ -175,7 +175,7 @@ def test_cycles_applies_the_fitted_gain():
     import numpy as np
 
     from dgan_blender.config import load_config
-    from dgan_blender.dataset.look import Look, Parameter
+    from dgan_blender.appearance.look import Look, Parameter
     from dgan_blender.dataset.sample import render_sample
 
     cfg = load_config("tio2-sem", ["image.width_px=64", "image.height_px=64", "render.spp=16"])

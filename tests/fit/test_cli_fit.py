@@ -43,7 +43,7 @@ def test_tiny_bridge_fit_draws_layouts_like_the_real_patches(tmp_path):
     real patches show (bright squares on 10 % and 40 % of two images)."""
     import tomllib
 
-    from dgan_blender.bridge.pool import load_description
+    from dgan_blender.fit.pool import load_description
 
     real = tmp_path / "real"
     real.mkdir()

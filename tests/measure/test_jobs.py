@@ -48,7 +48,7 @@ def test_batch_entry_takes_the_same_arguments(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-m", "dgan_blender.batch", "--", "measure",
+    proc = subprocess.run([sys.executable, "-m", "dgan_blender.module_batch", "--", "measure",
                            *jobs.measure_args(tmp_path / "none", tmp_path / "run", "tio2-sem", 60)],
                           capture_output=True, text=True, timeout=120, cwd=root)
     assert proc.returncode == 2 and proc.stderr.startswith("dgan: error: --real")

@@ -19,9 +19,6 @@ from ..config import SceneConfig
 from ..errors import DganError
 from ..params_file import load_params, validate
 
-_MATERIALS = {"particle": "particle_material", "substrate": "substrate"}
-
-
 @dataclass
 class Parameter:
     value: float
@@ -60,7 +57,7 @@ class Look:
         noise = {k.partition(".")[2]: v for k, v in values.items() if k.startswith("noise.")}
         if not noise:
             return image
-        from ..bridge.noise import apply_numpy
+        from .detector import apply_numpy
 
         return apply_numpy(image, noise, int(rng.integers(2**31)))
 

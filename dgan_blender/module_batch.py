@@ -1,6 +1,6 @@
-"""Batch entry with bpy as a module: ``python -m dgan_blender.batch render ARGS`` takes
+"""Batch entry with bpy as a module: ``python -m dgan_blender.module_batch render ARGS`` takes
 exactly the arguments of ``dgan render`` (and of every other ``dgan`` command); inside
-a Blender executable, ``blender -b -P addon/batch.py -- render ARGS`` forwards here."""
+a Blender executable, ``blender -b -P addon/headless.py -- render ARGS`` forwards here."""
 
 from __future__ import annotations
 

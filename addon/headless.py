@@ -1,9 +1,9 @@
-"""Headless entry: ``blender -b -P addon/batch.py -- COMMAND ARGS`` (e.g. scene, render).
+"""Headless entry: ``blender -b -P addon/headless.py -- COMMAND ARGS`` (e.g. scene, render).
 
 Blender runs this file as a plain script, so it finds the library the way the add-on does
 (already importable, $DGAN_PROJECT, the add-on's preferences, the checkout this file sits
 in, or $DGAN_PYTHON's project) and hands everything after ``--`` to
-:func:`dgan_blender.addon_support.batch.main`. The exit code is the command's.
+:func:`dgan_blender.addon_support.headless.main`. The exit code is the command's.
 """
 
 import importlib.util
@@ -37,7 +37,7 @@ def main() -> int:
         print("dgan: error: cannot find the dgan-blender library; set DGAN_PYTHON to the "
               "project's .venv (or the add-on preferences)", file=sys.stderr)
         return 2
-    from dgan_blender.addon_support.batch import main as batch_main
+    from dgan_blender.addon_support.headless import main as batch_main
 
     argv = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
     return batch_main(argv, python or None)

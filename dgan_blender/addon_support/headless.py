@@ -1,4 +1,4 @@
-"""What ``blender -b -P addon/batch.py -- COMMAND ARGS`` runs, inside any Blender.
+"""What ``blender -b -P addon/headless.py -- COMMAND ARGS`` runs, inside any Blender.
 
 Where this interpreter has the whole library (the bpy wheel in the project's venv), the
 arguments go to the ``dgan`` command line itself, so every command behaves exactly as in
@@ -20,8 +20,8 @@ from .env import clean_env, full_stack_here, resolve_python
 
 
 def scene_parser() -> argparse.ArgumentParser:
-    """The options of ``dgan scene`` (kept in step by tests/addon/test_batch.py)."""
-    p = argparse.ArgumentParser(prog="batch.py scene", description="One annotated scene.")
+    """The options of ``dgan scene`` (kept in step by the add-on tests)."""
+    p = argparse.ArgumentParser(prog="headless.py scene", description="One annotated scene.")
     p.add_argument("--preset", default="tio2-sem")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="scene")
@@ -52,11 +52,11 @@ def delegate(argv: list[str], python: str | None = None) -> int:
 
 def main(argv: list[str], python: str | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: blender -b -P addon/batch.py -- COMMAND [ARGS]   (COMMAND: any 'dgan' "
+        print("usage: blender -b -P addon/headless.py -- COMMAND [ARGS]   (COMMAND: any 'dgan' "
               "command, e.g. scene, render)")
         return 0 if argv else 2
     if full_stack_here():
-        from ..batch import main as library_batch
+        from ..module_batch import main as library_batch
 
         try:
             library_batch(["batch", "--", *argv])

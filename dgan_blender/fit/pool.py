@@ -1,15 +1,16 @@
-"""Layout pool: scene layouts built once in Blender, exported, cached on disk, so an
-optimisation step swaps geometry in Mitsuba and never rebuilds Blender."""
+"""The fit's layout pool: scene layouts built once in Blender, exported, cached on disk,
+so an optimisation step swaps geometry in Mitsuba and never rebuilds Blender."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
-from ..config import SceneConfig
+from ..config import SceneConfig, to_dict
 
 
 def save_description(desc: dict, path: Path) -> None:
@@ -48,7 +49,7 @@ def build_description(cfg: SceneConfig, seed: int, index: int, coverage: float |
     from ..geometry import generate_layout
     from ..geometry.footprint import layout_with_coverage
     from ..geometry.redraw import first_that_packs
-    from .export import describe
+    from ..bridge.export import describe
 
     def make(s: int):
         if coverage is None:
@@ -64,15 +65,11 @@ class LayoutPool:
 
     def __init__(self, cfg: SceneConfig, seed: int, size: int, cache_dir: Path, spp: int = 16,
                  keep: int = 64, progress=None, coverages=None):
-        from ..config import to_dict as _to_dict
-
         self.cfg, self.seed, self.size, self.spp, self.keep = cfg, seed, size, spp, keep
         if coverages is not None and len(coverages) != size:
             raise ValueError(f"{len(coverages)} coverages for {size} layouts")
         self.coverages = None if coverages is None else [round(float(c), 5) for c in coverages]
-        import hashlib
-
-        what = {"config": _to_dict(cfg), "coverages": self.coverages} if self.coverages else _to_dict(cfg)
+        what = {"config": to_dict(cfg), "coverages": self.coverages} if self.coverages else to_dict(cfg)
         key = hashlib.sha1(json.dumps(what, sort_keys=True).encode()).hexdigest()[:10]
         self.dir = Path(cache_dir) / f"{cfg.name}_{key}_{seed}"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +86,7 @@ class LayoutPool:
 
     def scene(self, i: int):
         """The loaded Mitsuba scene of layout ``i`` (LRU-cached)."""
-        from .scene import MitsubaScene
+        from ..bridge.scene import MitsubaScene
 
         if i in self._loaded:
             self._loaded.move_to_end(i)
