@@ -383,9 +383,10 @@ def preset_path(name: str) -> Path:
 
 
 def preset_data(name: str) -> dict:
-    """The raw tables of a preset; the ``[fitted]``/``[meta]`` tables are not scene fields."""
+    """The raw tables of a preset; the ``[fitted]``/``[meta]`` tables and ``[prior]`` (how
+    ``dgan prior`` found the geometry) are not scene fields."""
     data = read_toml(preset_path(name))
-    return {k: v for k, v in data.items() if k not in ("meta", "fitted")}
+    return {k: v for k, v in data.items() if k not in ("meta", "fitted", "prior")}
 
 
 def from_dict(data: dict, where: str = "") -> SceneConfig:

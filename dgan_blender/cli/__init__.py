@@ -9,7 +9,7 @@ import typer
 from ..errors import DganError
 from . import addon as addon_cli
 from . import apply, bridge, doctor, export, fit, realism, render, scene, validate
-from . import eval as eval_cmd, segment
+from . import eval as eval_cmd, prior, segment
 
 app = typer.Typer(
     name="dgan",
@@ -31,6 +31,7 @@ app.add_typer(bridge.app, name="bridge")
 app.add_typer(addon_cli.app, name="addon")
 app.command("fit", help=fit.__doc__)(fit.fit)
 app.command("realism", help=realism.__doc__)(realism.realism)
+app.command("prior", help=prior.__doc__)(prior.prior)
 
 
 def main(argv: list[str] | None = None) -> None:
