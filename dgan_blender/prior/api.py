@@ -27,8 +27,9 @@ from .segments import measure, single_particles
 from .toml_out import dumps
 
 MIN_PARTICLES = 10
+MIN_SKEW = 0.1  # a field of particles on a ground has a one-sided grey tail; noise alone is symmetric
 WIRE_ASPECT = 8.0  # median skeleton length / width of the components above which the powder is wires
-SYN_FIELD_PX = 512
+SYN_FIELD_PX = 384
 
 
 def _family(kind: str, elong_q90: float, roundness: float) -> str:
@@ -65,6 +66,9 @@ def measure_real(micrographs, log=lambda m: None) -> dict:
     """The estimator on the real images: polarity, foreground, split particles, statistics."""
     imgs = [m.image for m in micrographs]
     polarity, skew = fgm.polarity(imgs)
+    if abs(skew) < MIN_SKEW:
+        raise DganError(f"the images show no particles: their grey histogram has no tail on either side "
+                        f"(tail skew {skew:.3f}); check --real points at micrographs of particles")
     sign = 1.0 if polarity == "bright" else -1.0
     preps = [fgm.prepared(im, sign) for im in imgs]
     thr = fgm.pooled_threshold(preps)
