@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dgan_blender.config import load_config  # noqa: E402
+from dgan_blender.errors import ConfigError  # noqa: E402
 from dgan_blender.evaluate.sizes import compare, coverage, instance_diameters_nm, mask_diameters_nm  # noqa: E402
 from dgan_blender.geometry import generate_layout  # noqa: E402
 from dgan_blender.prior.api import infer_prior  # noqa: E402
@@ -61,11 +62,18 @@ def preset_sizes(preset: str, count: int, shape=(712, 1024), px=None, seed=1000)
         over.append(f"image.pixel_size_nm={px}")
     cfg = load_config(preset, over)
     d, cov = [], []
+    failed = 0
     for i in range(count):
-        lay = generate_layout(cfg, np.random.default_rng([seed, i]), seed + i)
+        try:
+            lay = generate_layout(cfg, np.random.default_rng([seed, i]), seed + i)
+        except ConfigError:  # the drawn coverage does not pack into the field
+            failed += 1
+            continue
         vis = visible_instances(lay)
         d.append(instance_diameters_nm(vis, cfg.image.pixel_size_nm))
         cov.append(float((vis > 0).mean()))
+    if failed:
+        print(f"{preset}: {failed} of {count} layouts could not be packed (left out)", flush=True)
     return np.concatenate(d), np.array(cov)
 
 

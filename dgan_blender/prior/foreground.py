@@ -81,3 +81,20 @@ def foreground(prep: np.ndarray, threshold: float, min_area_px: int = 20) -> np.
         keep[0] = False
         fg = keep[lab]
     return fg
+
+
+def separation(prepared_images: list[np.ndarray], threshold: float) -> float:
+    """How many ground-noise widths the particle class lies above the ground (pooled)."""
+    v = np.concatenate([p[::2, ::2].ravel() for p in prepared_images])
+    lo, hi = v[v <= threshold], v[v > threshold]
+    if lo.size < 2 or hi.size < 2:
+        return 0.0
+    return float((np.median(hi) - np.median(lo)) / max(1.4826 * np.median(np.abs(lo - np.median(lo))), 1e-9))
+
+
+def blob_diameters(fg: np.ndarray) -> np.ndarray:
+    """Equivalent diameters (px) of all foreground components, border ones included."""
+    lab, n = ndi.label(fg)
+    if not n:
+        return np.zeros(0)
+    return 2.0 * np.sqrt(np.bincount(lab.ravel())[1:] / np.pi)

@@ -55,7 +55,7 @@ def coverage_moments(cov: np.ndarray) -> tuple[float, float]:
 def loguniform_from_moments(mu: float, sd: float) -> tuple[float, float]:
     """The log-uniform range with that mean and std of ln(x)."""
     half = np.sqrt(3.0) * sd
-    return float(np.exp(mu - half)), float(np.exp(mu + half))
+    return float(min(np.exp(mu - half), 0.6)), float(min(np.exp(mu + half), 0.6))
 
 
 def statistics(measured: list, px_nm: list[float], shapes: list[tuple[int, int]], k_max: int) -> dict:
