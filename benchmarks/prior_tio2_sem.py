@@ -93,10 +93,10 @@ def score(name, d, cov, d_true, cov_true) -> dict:
 
 TRUTHS = {
     "A_spheres_120nm_cov0.4": ("sio2-him", [
-        "image.width_px=320", "image.height_px=320", "image.pixel_size_nm=4.0", "particles.kind=sphere",
+        "image.width_px=384", "image.height_px=384", "image.pixel_size_nm=4.0", "particles.kind=sphere",
         'particles.diameter={kind="lognormal", median_nm=120.0, sigma_log=0.1, min_nm=60.0, max_nm=240.0}',
         "particles.coverage=0.4", "particles.coverage_max=0.0", "agglomerates.layers=2d",
-        'agglomerates.sizes="power"', "agglomerates.size_exponent=1.5", "agglomerates.max_size=30",
+        "agglomerates.count=6",
         "particles.mesh_subdivisions=3", "render.spp=8"]),
     "B_dark_faceted_3d": ("tio2-sem", [
         "image.width_px=320", "image.height_px=320", "image.pixel_size_nm=5.0",
@@ -117,16 +117,26 @@ def render_truth(name, preset, over, count, out: Path):
 
     cfg = load_config(preset, over)
     folder = out / name / "images"
+    done = out / name / "truth.npz"
+    if done.exists():  # rendered by an earlier run of this script
+        z = np.load(done)
+        return cfg, folder, z["d"], z["cov"]
     folder.mkdir(parents=True, exist_ok=True)
     d, cov = [], []
-    for i in range(count):
-        lay = generate_layout(cfg, np.random.default_rng([77, i]), i)
+    i = -1
+    while len(cov) < count and i < 3 * count:
+        i += 1
+        try:
+            lay = generate_layout(cfg, np.random.default_rng([77, i]), i)
+        except ConfigError:
+            continue
         img, inst = render_layout(lay, {})
         img = apply_numpy(np.asarray(img, np.float32),
                           {"blur_sigma_px": 0.6, "shot_gain": 0.002, "read_sigma": 0.01}, seed=i)
         Image.fromarray((np.clip(img, 0, 1) * 65535).astype(np.uint16)).save(folder / f"{i:03d}.png")
         d.append(instance_diameters_nm(inst, cfg.image.pixel_size_nm))
         cov.append(float((np.asarray(inst) > 0).mean()))
+    np.savez(done, d=np.concatenate(d), cov=np.array(cov))
     return cfg, folder, np.concatenate(d), np.array(cov)
 
 

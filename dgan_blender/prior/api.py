@@ -80,11 +80,6 @@ def measure_real(micrographs, log=lambda m: None) -> dict:
                         f"and ground {sep:.1f} ground-noise widths apart, need {MIN_SEPARATION}); check --real "
                         "points at micrographs of particles")
     fgs = [fgm.foreground(p, thr) for p in preps]
-    short = min(min(im.shape) for im in imgs)
-    blobs = np.concatenate([fgm.blob_diameters(f) for f in fgs])
-    if blobs.size and float(np.median(blobs)) > short / 6:
-        raise DganError(f"particles of ~{np.median(blobs):.0f} px in fields of {short} px: the field of view is too "
-                        "small for the particles; image at a lower magnification (fields >= 6 particle diameters)")
     singles = np.concatenate([single_particles(f)[0] for f in fgs])
     all_blobs = sum(int(f.any()) for f in fgs)
     if singles.size == 0 and all_blobs == 0:
@@ -95,6 +90,12 @@ def measure_real(micrographs, log=lambda m: None) -> dict:
 
     measured = [measure(f, radius_px, wires=True, cuts=crevices(p, f, radius_px) if SEAMS else None)
                 for p, f in zip(preps, fgs)]
+    short = min(min(im.shape) for im in imgs)
+    every = np.concatenate([2 * np.sqrt(np.bincount(m.labels.ravel())[1:] / np.pi) for m in measured])
+    every = every[every > 0]
+    if every.size and float(np.median(every)) > short / 6:
+        raise DganError(f"particles of ~{np.median(every):.0f} px in fields of {short} px: the field of view is "
+                        "too small for the particles; image at a lower magnification (fields >= 6 particle diameters)")
     n = sum(m.diameters_px.size for m in measured)
     if n < MIN_PARTICLES:
         raise DganError(f"only {n} whole particles found in {len(imgs)} images (need {MIN_PARTICLES}); "
@@ -168,7 +169,8 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
     else:
         bp = scene_base.get("particles", {})
         ba = scene_base.get("agglomerates", {})
-        kind = "sphere" if st.get("elong_q90", 1.0) < 1.2 and st["roundness"] >= 0.95 else "irregular"
+        round_ok = st["roundness"] >= 0.95 if np.isfinite(st["roundness"]) else True  # no singles: elongation decides
+        kind = "sphere" if st.get("elong_q90", 1.0) < 1.2 and round_ok else "irregular"
         cov_lo, cov_hi = loguniform_from_moments(st["cov_mu"], st["cov_sd"])
         extra = {"particles": {"facets": int(bp.get("facets", 0)) or 8}} if kind == "irregular" else {}
         theta = Theta(st["log_median"], st["log_sigma"], cov_lo, cov_hi,
@@ -176,12 +178,11 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                       st.get("elong_q10", 1.0), st.get("elong_q90", 1.0), float(bp.get("facet_depth", 0.1)),
                       ba.get("layers", "3d"), kind, extra)
         calib_base = deep_merge(scene_base, materials)
-        theta, history = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts, seed,
+        theta, history, d_syn = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts, seed,
                                    log=log)
         geometry = theta.tables()
         meta["calibration"] = history
         meta["layers_rule"] = "2d/3d: the stacking whose synthetic clusters' solidity is nearer the real clusters'"
-        d_syn = _last_synthetic(calib_base, theta, real["radius_px"], (h, w), px_nm, layouts, seed)
     meta["particle_kind"] = kind
     meta["shape_family_suggestion"] = _family(kind, st.get("elong_q90", 1.0), st["roundness"])
     meta["materials"] = ("base's materials kept (same polarity)" if same_polarity else
@@ -214,12 +215,3 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                  f"{len(micro)} images: {real['polarity']} particles, coverage {data['particles']['coverage']:.3f}-"
                  f"{data['particles'].get('coverage_max', 0):.3f}, {data['agglomerates'].get('layers', '?')}")
     return meta
-
-
-def _last_synthetic(base: dict, theta: Theta, radius_px: float, field_px, px_nm: float, layouts: int, seed: int):
-    """What the final prior's layouts show to the same estimator (for the figure)."""
-    from .calibrate import synthetic_config, synthetic_set
-
-    cfg = synthetic_config(base, theta, field_px, px_nm)
-    measured, _ = synthetic_set(cfg, theta, [int(seed) * 1000 + i for i in range(layouts)], radius_px)
-    return np.concatenate([m.diameters_px for m in measured]) * px_nm if measured else np.zeros(0)

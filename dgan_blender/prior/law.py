@@ -74,6 +74,8 @@ def statistics(measured: list, px_nm: list[float], shapes: list[tuple[int, int]]
     out["agg_exponent"] = power_exponent(per, k_max)
     out["agg_max"] = int(per.max()) if per.size else 1
     el = np.concatenate([m.elongation for m in measured])
+    if el.size < 10:  # few isolated particles (a dense monolayer): the convex split ones
+        el = np.concatenate([m.split_elongation for m in measured])
     if el.size:
         out["elong_q10"], out["elong_q90"] = (float(v) for v in np.percentile(el, [10, 90]))
     rn = np.concatenate([m.roundness for m in measured])

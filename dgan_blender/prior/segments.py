@@ -34,6 +34,7 @@ class Measured:
     elongation: np.ndarray  # major/minor axis of the trusted single particles
     polygon_vertices: np.ndarray  # corners of the trusted single particles' outlines
     roundness: np.ndarray  # isoperimetric quotient over that of the particle's own ellipse (1: an ellipse)
+    split_elongation: np.ndarray  # major/minor axis of the convex split particles (where singles are few)
     per_component: np.ndarray  # particles per off-border component (agglomerate size)
     component_solidity: np.ndarray  # solidity of off-border components with >= 4 particles
     coverage: float
@@ -150,7 +151,10 @@ def measure(fg: np.ndarray, radius_px: float | None = None, wires: bool = False,
     elong = np.array([r.major_axis_length / max(r.minor_axis_length, 1e-6) for r in props])
     verts = np.array([corners(r) for r in props])
     rnd = np.array([roundness(r) for r in props])
-    m = Measured(diam, single, elong, verts, rnd, per, np.array(big), float(fg.mean()), lab)
+    off_l = _off_border(lab)
+    split_el = np.array([r.major_axis_length / max(r.minor_axis_length, 1e-6) for r in regionprops(lab)
+                         if off_l[r.label] and r.area >= MIN_AREA_PX and r.solidity >= SOLID])
+    m = Measured(diam, single, elong, verts, rnd, split_el, per, np.array(big), float(fg.mean()), lab)
     if wires:
         m.wire_aspect, m.wire_width_px, m.wire_length_px = wire_measures(comp, off_c)
     return m
