@@ -35,6 +35,7 @@ MIN_SEPARATION = 10.0  # ground noise alone splits into classes ~6 widths apart;
 SEAMS = False
 WIRE_ASPECT = 8.0  # median skeleton length / width of the components above which the powder is wires
 SYN_FIELD_PX = 384
+WIRE_SPLIT_ELONGATION = 3.0
 
 
 def _family(kind: str, elong_q90: float, roundness: float) -> str:
@@ -126,7 +127,7 @@ def _wire_tables(real: dict) -> dict:
 
 
 def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_size_nm: float | None = None,
-                seed: int = 0, passes: int = 3, layouts: int = 8, log=lambda m: None) -> dict:
+                seed: int = 0, passes: int = 3, layouts: int = 8, render: bool = True, log=lambda m: None) -> dict:
     """Write the preset ``out`` and ``prior.png`` beside it; returns the [prior.meta] table."""
     t0 = time.time()
     out = Path(out)
@@ -141,7 +142,11 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
     h = min(SYN_FIELD_PX, min(m.image.shape[0] for m in micro))
     w = min(SYN_FIELD_PX, min(m.image.shape[1] for m in micro))
     n_single = st["n_single"]
-    is_wire = real["wire_aspect"] >= WIRE_ASPECT and n_single < 0.5 * MIN_PARTICLES * len(micro)
+    split_el = np.concatenate([m.split_elongation for m in real["measured"]])
+    # wires: long thin components that the watershed leaves long (one plateau per wire);
+    # a cluster of spheres also has a long skeleton, but splits into round pieces
+    is_wire = (real["wire_aspect"] >= WIRE_ASPECT and split_el.size > 0
+               and float(np.median(split_el)) >= WIRE_SPLIT_ELONGATION)
     meta: dict = {"method": "polarity from grey-histogram tails; pooled Otsu foreground after background-trend "
                             "removal; single (isolated, convex, off-border) particles set an h-maxima scale for a "
                             "distance-transform watershed; statistics matched by synthesis (simulated moments on "
@@ -178,8 +183,21 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                       st.get("elong_q10", 1.0), st.get("elong_q90", 1.0), float(bp.get("facet_depth", 0.1)),
                       ba.get("layers", "3d"), kind, extra)
         calib_base = deep_merge(scene_base, materials)
-        theta, history, d_syn = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts, seed,
-                                   log=log)
+        renderer = None
+        if render:
+            from ..dataset.look import Look, _parse
+            from .rendered import Renderer
+
+            fitted = base_data.get("fitted", {}).get("parameters") if same_polarity else None
+            look = Look(_parse(fitted, f"{base} [fitted]")) if fitted else None
+            renderer = Renderer(look, 1.0 if real["polarity"] == "bright" else -1.0, real["radius_px"], SEAMS,
+                                seed=seed)
+            meta["calibration_images"] = ("rendered (mitsuba engine) with the base's "
+                                          + ("fitted look" if look else "materials") + ", measured like the real ones")
+        else:
+            meta["calibration_images"] = "Blender-free footprints (binary), measured like the real foregrounds"
+        theta, history, d_syn = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts,
+                                          seed, log=log, renderer=renderer)
         geometry = theta.tables()
         meta["calibration"] = history
         meta["layers_rule"] = "2d/3d: the stacking whose synthetic clusters' solidity is nearer the real clusters'"

@@ -73,8 +73,8 @@ def synthetic_config(base: dict, theta: Theta, field_px: tuple[int, int], px_nm:
 
 
 def seams(vis: np.ndarray) -> np.ndarray:
-    """Pixels of a particle next to another particle: where the real images show the
-    dark crevice that ``segments.crevices`` finds (its perfect detection is assumed)."""
+    """Pixels of a particle next to another particle: where real images show the dark
+    crevice ``segments.crevices`` looks for (perfectly detected - why seams are off)."""
     out = np.zeros(vis.shape, bool)
     for a, b in ((vis[1:], vis[:-1]), (vis[:, 1:], vis[:, :-1])):
         d = (a != b) & (a > 0) & (b > 0)
@@ -85,14 +85,15 @@ def seams(vis: np.ndarray) -> np.ndarray:
     return out
 
 
-def synthetic_set(cfg, theta: Theta, seeds: list[int], radius_px: float) -> tuple[list, list]:
+def synthetic_set(cfg, theta: Theta, seeds: list[int], radius_px: float, renderer=None) -> tuple[list, list]:
     """Measured (as the real images are) and true visible diameters (nm) of layouts drawn
-    at evenly spread coverages of the candidate's log-uniform range."""
+    at evenly spread coverages of the candidate's log-uniform range; ``renderer``
+    (``rendered.Renderer``) measures rendered micrographs instead of footprints."""
     from ..geometry import generate_layout
 
     n = len(seeds)
     lo, hi = math.log(theta.cov_lo), math.log(max(theta.cov_hi, theta.cov_lo))
-    measured, truth = [], []
+    measured, truth, lays = [], [], []
     for i, s in enumerate(seeds):
         cov = math.exp(lo + (i + 0.5) / n * (hi - lo))
         try:
@@ -100,8 +101,12 @@ def synthetic_set(cfg, theta: Theta, seeds: list[int], radius_px: float) -> tupl
         except ConfigError:
             continue  # more than the field holds
         vis = visible_instances(lay)
-        measured.append(measure(vis > 0, radius_px, cuts=seams(vis)))
+        lays.append(lay)
+        if renderer is None:
+            measured.append(measure(vis > 0, radius_px))
         truth.append(instance_diameters_nm(vis, cfg.image.pixel_size_nm))
+    if renderer is not None and lays:
+        measured = renderer(cfg, lays)
     return measured, truth
 
 
@@ -149,7 +154,8 @@ def gap(real: dict, syn: dict) -> float:
 
 
 def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: tuple[int, int], px_nm: float,
-              passes: int, layouts: int, seed: int, choose_layers: bool = True, log=lambda m: None):
+              passes: int, layouts: int, seed: int, choose_layers: bool = True, log=lambda m: None,
+              renderer=None):
     """Returns the candidate whose synthetic statistics came nearest the real ones (a
     verified one: steps are not guaranteed to converge, as a wider law also merges
     more), the history of passes (statistics, the synthetic sets' own estimator
@@ -165,7 +171,7 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
         results = []
         for cand in candidates:
             cfg = synthetic_config(base, cand, field_px, px_nm)
-            measured, truth = synthetic_set(cfg, cand, seeds, radius_px)
+            measured, truth = synthetic_set(cfg, cand, seeds, radius_px, renderer)
             if not measured:
                 raise ConfigError("the candidate prior's layouts do not fit the field; give larger images")
             results.append((cand, _stats(measured, cfg, theta.max_size), measured, truth, cfg))

@@ -20,7 +20,8 @@ def test_written_preset_loads_and_is_deterministic(disc_folder, tmp_path):
     outs = []
     for k in range(2):
         out = tmp_path / f"run{k}" / "discs.toml"
-        meta = infer_prior(disc_folder, out, base="sio2-him", pixel_size_nm=5.0, seed=0, passes=1, layouts=3)
+        meta = infer_prior(disc_folder, out, base="sio2-him", pixel_size_nm=5.0, seed=0, passes=1, layouts=3,
+                           render=False)
         cfg = load_config(str(out))
         assert (out.parent / "prior.png").stat().st_size > 1000
         outs.append((out, meta, cfg))
