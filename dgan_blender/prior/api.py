@@ -200,7 +200,8 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                                           seed, log=log, renderer=renderer)
         geometry = theta.tables()
         meta["calibration"] = history
-        meta["layers_rule"] = "2d/3d: the stacking whose synthetic clusters' solidity is nearer the real clusters'"
+        meta["layers_rule"] = ("2d/3d: the stacking whose synthetic set (pass 0) comes nearer the real statistics "
+                               "(cluster solidity + the calibration gap)")
     meta["particle_kind"] = kind
     meta["shape_family_suggestion"] = _family(kind, st.get("elong_q90", 1.0), st["roundness"])
     meta["materials"] = ("base's materials kept (same polarity)" if same_polarity else

@@ -116,7 +116,10 @@ def _stats(measured, cfg, k_max):
 
 
 def _distance_layers(real: dict, syn: dict) -> float:
-    return abs(real.get("cluster_solidity", np.nan) - syn.get("cluster_solidity", np.nan))
+    """Stacking changes how clusters look (solidity) and what the estimator sees of
+    sizes and coverage (hidden particles): both count."""
+    d = abs(real.get("cluster_solidity", np.nan) - syn.get("cluster_solidity", np.nan))
+    return (d if np.isfinite(d) else 0.0) + gap(real, syn)
 
 
 def step(theta: Theta, real: dict, syn: dict) -> Theta:
