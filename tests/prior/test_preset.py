@@ -2,7 +2,8 @@
 
 import tomllib
 
-import numpy as np
+import pytest
+
 
 from dgan_blender.config import load_config
 from dgan_blender.prior.api import infer_prior
@@ -35,3 +36,11 @@ def test_written_preset_loads_and_is_deterministic(disc_folder, tmp_path):
     assert cfg.particles.diameter.kind == "lognormal" and cfg.particles.coverage > 0
     strip = lambda p: [ln for ln in p.read_text().splitlines() if not ln.startswith("seconds")]
     assert strip(a) == strip(b)
+
+
+@pytest.mark.slow
+def test_rendered_calibration_runs_and_records_how(disc_folder, tmp_path):
+    out = tmp_path / "r" / "discs.toml"
+    meta = infer_prior(disc_folder, out, base="sio2-him", pixel_size_nm=5.0, seed=0, passes=1, layouts=2)
+    assert meta["calibration_images"].startswith("rendered")
+    assert load_config(str(out)).particles.diameter.median_nm > 0
