@@ -85,21 +85,24 @@ def seams(vis: np.ndarray) -> np.ndarray:
     return out
 
 
-def synthetic_set(cfg, theta: Theta, seeds: list[int], radius_px: float, renderer=None) -> tuple[list, list]:
+def synthetic_set(cfg, theta: Theta, seeds: list[int], radius_px: float, renderer=None) -> tuple[list, list, int]:
     """Measured (as the real images are) and true visible diameters (nm) of layouts drawn
     at evenly spread coverages of the candidate's log-uniform range; ``renderer``
-    (``rendered.Renderer``) measures rendered micrographs instead of footprints."""
+    (``rendered.Renderer``) measures rendered micrographs instead of footprints; and how
+    many layouts could not be packed."""
     from ..geometry import generate_layout
 
     n = len(seeds)
     lo, hi = math.log(theta.cov_lo), math.log(max(theta.cov_hi, theta.cov_lo))
     measured, truth, lays = [], [], []
+    failed = 0
     for i, s in enumerate(seeds):
         cov = math.exp(lo + (i + 0.5) / n * (hi - lo))
         try:
             lay = generate_layout(cfg, np.random.default_rng([s, 16]), s, coverage=cov)
-        except ConfigError:
-            continue  # more than the field holds
+        except ConfigError:  # more than the field holds: this candidate cannot make such images
+            failed += 1
+            continue
         vis = visible_instances(lay)
         lays.append(lay)
         if renderer is None:
@@ -107,7 +110,7 @@ def synthetic_set(cfg, theta: Theta, seeds: list[int], radius_px: float, rendere
         truth.append(instance_diameters_nm(vis, cfg.image.pixel_size_nm))
     if renderer is not None and lays:
         measured = renderer(cfg, lays)
-    return measured, truth
+    return measured, truth, failed
 
 
 def _stats(measured, cfg, k_max):
@@ -119,7 +122,7 @@ def _distance_layers(real: dict, syn: dict) -> float:
     """Stacking changes how clusters look (solidity) and what the estimator sees of
     sizes and coverage (hidden particles): both count."""
     d = abs(real.get("cluster_solidity", np.nan) - syn.get("cluster_solidity", np.nan))
-    return (d if np.isfinite(d) else 0.0) + gap(real, syn)
+    return (d if np.isfinite(d) else 0.0) + gap(real, syn) + syn.get("failed", 0.0)
 
 
 def step(theta: Theta, real: dict, syn: dict) -> Theta:
@@ -136,6 +139,8 @@ def step(theta: Theta, real: dict, syn: dict) -> Theta:
     if syn["cov_sd"] > 1e-3:
         sd *= float(np.clip(real["cov_sd"] / syn["cov_sd"], 0.5, 2.0) ** DAMP)
     t.cov_lo, t.cov_hi = loguniform_from_moments(mu, sd)
+    if syn.get("failed", 0.0) > 0:  # the top of the range does not pack: lower it by the share that failed
+        t.cov_hi = t.cov_lo + (t.cov_hi - t.cov_lo) * (1.0 - syn["failed"])
     t.cov_lo, t.cov_hi = max(t.cov_lo, 1e-3), min(t.cov_hi, 0.5)
     if np.isfinite(real["agg_exponent"]) and np.isfinite(syn["agg_exponent"]):
         t.exponent = float(np.clip(t.exponent + DAMP * (real["agg_exponent"] - syn["agg_exponent"]), 0.0, 5.0))
@@ -174,10 +179,12 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
         results = []
         for cand in candidates:
             cfg = synthetic_config(base, cand, field_px, px_nm)
-            measured, truth = synthetic_set(cfg, cand, seeds, radius_px, renderer)
+            measured, truth, failed = synthetic_set(cfg, cand, seeds, radius_px, renderer)
             if not measured:
                 raise ConfigError("the candidate prior's layouts do not fit the field; give larger images")
-            results.append((cand, _stats(measured, cfg, theta.max_size), measured, truth, cfg))
+            st = _stats(measured, cfg, theta.max_size)
+            st["failed"] = failed / len(seeds)
+            results.append((cand, st, measured, truth, cfg))
         if len(results) > 1:
             dist = [_distance_layers(real, r[1]) for r in results]
             results = [results[int(np.nanargmin(dist)) if np.isfinite(dist).any() else 0]]
@@ -191,7 +198,9 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
                  "real_measured_median_nm": round(math.exp(real["log_median"]), 2),
                  "syn_estimator_vs_truth_median_pct": round(100 * (np.median(found) / np.median(true) - 1), 2)
                  if found.size and true.size else float("nan")}
-        entry["gap"] = round(gap(real, syn), 4)
+        # a prior whose layouts do not pack is no preset: unpackable layouts count against it
+        entry["unpackable_layouts"] = round(syn["failed"], 3)
+        entry["gap"] = round(gap(real, syn) + syn["failed"], 4)
         history.append(entry)
         log(f"prior: pass {k}: {entry}")
         if entry["gap"] < best_gap:
