@@ -3,8 +3,9 @@
 Splitting a thresholded mask still merges some touching particles and cuts others,
 particles hide each other in agglomerates, and what the preset draws (volume-equivalent
 diameters, requested coverage) is not what a camera shows. Rather than model each of
-these, layouts are drawn from a candidate prior (Blender-free), the camera's view of
-them (``visible``) goes through the very estimator used on the real masks, and the
+these, layouts are drawn from a candidate prior (Blender-free), seen as the camera sees
+them - rendered with the base's look (``rendered``), or as binary footprints
+(``visible``) - and measured by the very estimator used on the real images; the
 candidate moves by the difference between the real and the synthetic statistics
 (log median and log spread of the diameters, per-image coverage, agglomerate-size
 exponent, elongation, roundness) until they agree. Layouts use the same seeds every
