@@ -127,7 +127,7 @@ def _wire_tables(real: dict) -> dict:
 
 
 def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_size_nm: float | None = None,
-                seed: int = 0, passes: int = 3, layouts: int = 8, render: bool = True, log=lambda m: None) -> dict:
+                seed: int = 0, passes: int = 6, layouts: int = 8, render: bool = True, log=lambda m: None) -> dict:
     """Write the preset ``out`` and ``prior.png`` beside it; returns the [prior.meta] table."""
     t0 = time.time()
     out = Path(out)
