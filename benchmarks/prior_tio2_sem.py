@@ -109,7 +109,7 @@ TRUTHS = {
 
 def render_truth(name, preset, over, count, out: Path):
     """``count`` rendered images (PNG, 16 bit) and the true visible sizes and coverage."""
-    from PIL import Image
+    import cv2
 
     from dgan_blender.bridge.dataset import render_layout
     from dgan_blender.bridge.noise import apply_numpy
@@ -132,7 +132,7 @@ def render_truth(name, preset, over, count, out: Path):
         img, inst = render_layout(lay, {})
         img = apply_numpy(np.asarray(img, np.float32),
                           {"blur_sigma_px": 0.6, "shot_gain": 0.002, "read_sigma": 0.01}, seed=i)
-        Image.fromarray((np.clip(img, 0, 1) * 65535).astype(np.uint16)).save(folder / f"{i:03d}.png")
+        cv2.imwrite(str(folder / f"{i:03d}.png"), (np.clip(img, 0, 1) * 65535).astype(np.uint16))
         d.append(instance_diameters_nm(inst, cfg.image.pixel_size_nm))
         cov.append(float((np.asarray(inst) > 0).mean()))
     np.savez(done, d=np.concatenate(d), cov=np.array(cov))
