@@ -149,8 +149,9 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                and float(np.median(split_el)) >= WIRE_SPLIT_ELONGATION)
     meta: dict = {"method": "polarity from grey-histogram tails; pooled Otsu foreground after background-trend "
                             "removal; single (isolated, convex, off-border) particles set an h-maxima scale for a "
-                            "distance-transform watershed; statistics matched by synthesis (simulated moments on "
-                            "Blender-free layouts measured by the same estimator); never masks",
+                            "distance-transform watershed; statistics matched by synthesis (simulated moments: layouts "
+                            "of a candidate prior measured by the same estimator, see calibration_images); "
+                            "never masks",
                   "images": len(micro), "source": str(real_dir), "seed": int(seed),
                   "pixel_size_nm": round(px_nm, 4), "polarity": real["polarity"],
                   "polarity_tail_skew": round(real["skew"], 4),
@@ -199,6 +200,8 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
         theta, history, d_syn = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts,
                                           seed, log=log, renderer=renderer)
         geometry = theta.tables()
+        passes_done = [e for e in history if "gap" in e]
+        meta["written_pass"] = min(passes_done, key=lambda e: e["gap"])["pass"] if passes_done else -1
         meta["calibration"] = history
         meta["layers_rule"] = ("2d/3d: the stacking whose synthetic set (pass 0) comes nearer the real statistics "
                                "(cluster solidity + the calibration gap)")

@@ -28,7 +28,13 @@ class Renderer:
     def __call__(self, cfg, layouts) -> list:
         import copy
 
-        from ..bridge.dataset import render_layout
+        try:
+            from ..bridge.dataset import render_layout
+        except ImportError as exc:
+            from ..errors import DganError
+
+            raise DganError(f"cannot render the calibration images ({exc}); run 'dgan doctor', or calibrate "
+                            "without rendering: dgan prior --no-render") from None
         from .segments import crevices
 
         rng = np.random.default_rng([self.seed, 23])
