@@ -10,7 +10,7 @@ import typer
 from ..errors import DganError
 from . import addon as addon_cli
 from . import apply, bridge, doctor, export, fit, realism, render, scene, validate
-from . import eval as eval_cmd, measure, segment, train
+from . import eval as eval_cmd, measure, prior, segment, train
 
 app = typer.Typer(
     name="dgan",
@@ -34,6 +34,7 @@ app.add_typer(addon_cli.app, name="addon")
 app.command("fit", help=fit.__doc__)(fit.fit)
 app.command("realism", help=realism.__doc__)(realism.realism)
 app.command("measure", help=measure.__doc__)(measure.measure)
+app.command("prior", help=prior.__doc__)(prior.prior)
 
 
 _HINTS = {

@@ -1,0 +1,1 @@
+"""The geometry prior: a scene preset estimated from unannotated micrographs (issue 16)."""
