@@ -23,21 +23,21 @@ def footprint(layout: Layout) -> np.ndarray:
     centre sees), row 0 at the top of the image."""
     img = layout.config.image
     w, h = img.width_px, img.height_px
-    tris = [p.mesh.vertices[:, :2][p.mesh.faces] for p in layout.particles]
-    if not tris:
-        return np.zeros((h, w), bool)
-    t = np.concatenate(tris)
-    # a closed surface's silhouette is covered by its up-facing triangles alone
-    a, b, c = t[:, 0], t[:, 1], t[:, 2]
-    up = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]) > 0
-    t = t[up] if up.any() else t
-    # cv2 fills every pixel a triangle touches; at _SUPER x resolution that overreach is
-    # a fifth of a pixel, and the fine pixel at each image pixel's centre is read out
-    fine = _SUPER / img.pixel_size_nm
-    xy = np.stack([t[..., 0] * fine, (h * img.pixel_size_nm - t[..., 1]) * fine], axis=-1)
-    pts = np.rint((xy - 0.5) * (1 << _SHIFT)).astype(np.int32)
     mask = np.zeros((h * _SUPER, w * _SUPER), np.uint8)
-    cv2.fillPoly(mask, list(pts), 1, lineType=cv2.LINE_8, shift=_SHIFT)
+    fine = _SUPER / img.pixel_size_nm
+    for p in layout.particles:
+        t = p.mesh.vertices[:, :2][p.mesh.faces]
+        # a closed surface's silhouette is covered by its up-facing triangles alone
+        a, b, c = t[:, 0], t[:, 1], t[:, 2]
+        up = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]) > 0
+        t = t[up] if up.any() else t
+        # cv2 fills every pixel a triangle touches; at _SUPER x resolution that overreach
+        # is a fifth of a pixel, and the fine pixel at each image pixel's centre is read
+        # out. One call per particle: within one call cv2 fills by parity, so pixels that
+        # two particles' triangles both cover would be left empty
+        xy = np.stack([t[..., 0] * fine, (h * img.pixel_size_nm - t[..., 1]) * fine], axis=-1)
+        pts = np.rint((xy - 0.5) * (1 << _SHIFT)).astype(np.int32)
+        cv2.fillPoly(mask, list(pts), 1, lineType=cv2.LINE_8, shift=_SHIFT)
     c0 = _SUPER // 2
     return mask[c0::_SUPER, c0::_SUPER].astype(bool)
 
