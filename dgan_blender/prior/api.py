@@ -52,19 +52,21 @@ def _family(kind: str, elong_q90: float, roundness: float) -> str:
 
 
 def _materials(base: dict, polarity: str) -> tuple[dict, bool]:
-    """Material tables whose contrast has the measured polarity; whether the base's own
-    materials (and its fitted look) already had it."""
+    """The imaging mode and material tables whose contrast has the measured polarity -
+    bright particles: secondary electrons, dark ones: transmission, so a user never
+    chooses the mode - and whether the base's own (and its fitted look) already had it."""
     p = base.get("particle_material", {})
     s = base.get("substrate", {}).get("material", {})
     p_level = p.get("sem_base", 0.3) + 0.5 * p.get("sem_edge", 0.6)
     s_level = s.get("sem_base", 0.1) + 0.5 * s.get("sem_edge", 0.0)
-    base_bright = p_level >= s_level
+    transmission = base.get("imaging", {}).get("mode") == "transmission"
+    base_bright = not transmission and p_level >= s_level
     if base_bright == (polarity == "bright"):
         return {}, True
-    if polarity == "dark":
-        return {"particle_material": {"sem_base": 0.12, "sem_edge": 0.08},
-                "substrate": {"material": {"sem_base": 0.55, "sem_edge": 0.0}}}, False
-    return {"particle_material": {"sem_base": 0.35, "sem_edge": 0.55},
+    if polarity == "dark":  # dark particles on a bright ground: the beam through them
+        return {"imaging": {"mode": "transmission"}, "particle_material": {"tr_attenuation_per_nm": 0.02},
+                "substrate": {"material": {"tr_level": 0.8}}}, False
+    return {"imaging": {"mode": "se"}, "particle_material": {"sem_base": 0.35, "sem_edge": 0.55},
             "substrate": {"material": {"sem_base": 0.12, "sem_edge": 0.0}}}, False
 
 

@@ -44,3 +44,22 @@ def test_rendered_calibration_runs_and_records_how(disc_folder, tmp_path):
     meta = infer_prior(disc_folder, out, base="sio2-him", pixel_size_nm=5.0, seed=0, passes=1, layouts=2)
     assert meta["calibration_images"].startswith("rendered")
     assert load_config(str(out)).particles.diameter.median_nm > 0
+
+
+def test_dark_particles_choose_the_transmission_mode(tmp_path):
+    """Dark particles on a bright ground: the prior writes a transmission preset (the
+    user never names the mode), whose fit parameters are the transmission ones."""
+    import numpy as np
+
+    from dgan_blender.appearance.params import param_specs
+
+    from .conftest import draw_field, write_pngs
+
+    rng = np.random.default_rng(5)
+    folder = write_pngs(tmp_path / "real", [draw_field(rng, count=25, polarity="dark")[0] for _ in range(4)])
+    out = tmp_path / "dark.toml"
+    infer_prior(folder, out, base="tio2-sem", pixel_size_nm=5.0, seed=0, passes=1, layouts=3, render=False)
+    cfg = load_config(str(out))
+    assert read_toml(out)["prior"]["meta"]["polarity"] == "dark"
+    assert cfg.imaging.mode == "transmission" and cfg.fitted == {}
+    assert "particle.tr_attenuation_per_nm" in param_specs(cfg)
