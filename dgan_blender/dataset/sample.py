@@ -36,6 +36,28 @@ def sample_layout(cfg: SceneConfig, seed: int, index: int, attempts: int = MAX_L
     return first_that_packs(lambda s: generate_layout(cfg, np.random.default_rng(s), s), seed, index, attempts)
 
 
+def _cycles(layout, values: dict[str, float]):
+    from ..blender.builder import build_scene
+    from ..blender.render import render_image, render_instances
+
+    # the fitted gain as the bridge applies it (a look's light.gain is not a config field)
+    scene = build_scene(layout, gain=values.get("light.gain", 1.0))
+    instances = render_instances(scene)
+    return render_image(scene), instances
+
+
+def _mitsuba(layout, values: dict[str, float]):
+    from ..bridge.sample_render import render_layout
+
+    return render_layout(layout, values)
+
+
+# The render engines of a data-set sample, one interface: (layout - its seed seeds the
+# render -, the sample's drawn look values) -> (clean image (H, W) float 0..1, instance
+# ids (H, W) uint16); the detector model is applied after, alike for both
+ENGINES = {"cycles": _cycles, "mitsuba": _mitsuba}
+
+
 def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles",
                   look=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """(image uint8, instances uint16, semantic uint8, particles record).
@@ -49,20 +71,9 @@ def render_sample(cfg: SceneConfig, seed: int, index: int, engine: str = "cycles
     values = look.draw(rng) if look is not None else {}
     cfg_i = look.apply_to_config(cfg, values) if look is not None else cfg
     layout, attempt = sample_layout(cfg_i, seed, index)
-    if engine == "cycles":
-        from ..blender.builder import build_scene
-        from ..blender.render import render_image, render_instances
-
-        # the fitted gain as the bridge applies it (a look's light.gain is not a config field)
-        scene = build_scene(layout, gain=values.get("light.gain", 1.0))
-        instances = render_instances(scene)
-        clean = render_image(scene)
-    elif engine == "mitsuba":
-        from ..bridge.sample_render import render_layout  # the bridge's render engine path
-
-        clean, instances = render_layout(layout, values)
-    else:
+    if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}")
+    clean, instances = ENGINES[engine](layout, values)
     image = look.detector(clean, values, rng) if look is not None else clean
     image8 = to_uint8(image)
     semantic = annotate.semantic_mask(instances)
