@@ -58,18 +58,22 @@ def register(mi, dr) -> str:
             value = value * (1.0 - shadow * dr.select(blocked & look, 1.0, 0.0))
             return dr.select(valid, value, 0.0), valid, rid
 
-        def sample(self, scene, sampler, ray, medium=None, active=True):
-            value, valid, _ = self.shade(scene, sampler, ray, active)
-            return mi.Spectrum(value), valid, []
+    return finish_plugin(mi, name, SEMIntegrator, _REGISTERED)
 
-        def aov_names(self):
-            return []
 
-        def to_string(self):
-            return "DganSEMIntegrator[]"
+def finish_plugin(mi, name: str, cls, registered: set) -> str:
+    """What the project's integrators share - a camera sample is the value ``cls.shade``
+    gives its ray, no AOVs - and their registration for the active variant."""
 
-    mi.register_integrator(name, lambda props: SEMIntegrator(props))
-    _REGISTERED.add(mi.variant())
+    def sample(self, scene, sampler, ray, medium=None, active=True):
+        value, valid, _ = self.shade(scene, sampler, ray, active)
+        return mi.Spectrum(value), valid, []
+
+    cls.sample = sample
+    cls.aov_names = lambda self: []
+    cls.to_string = lambda self: f"Dgan{cls.__name__}[]"
+    mi.register_integrator(name, lambda props: cls(props))
+    registered.add(mi.variant())
     return name
 
 

@@ -14,6 +14,7 @@ length does not depend on a fitted value, so it is traced without gradients; ``m
 from __future__ import annotations
 
 from .export import CLASS_PARTICLE, CLASS_SUBSTRATE
+from .sem import finish_plugin
 
 _REGISTERED: set[str] = set()
 MAX_CROSSINGS = 256  # surfaces one ray may cross: two per particle in its way
@@ -75,16 +76,4 @@ def register(mi, dr) -> str:
             value = level * dr.exp(-mu * length)
             return dr.select(valid, value, 0.0), valid, rid
 
-        def sample(self, scene, sampler, ray, medium=None, active=True):
-            value, valid, _ = self.shade(scene, sampler, ray, active)
-            return mi.Spectrum(value), valid, []
-
-        def aov_names(self):
-            return []
-
-        def to_string(self):
-            return "DganTransmissionIntegrator[]"
-
-    mi.register_integrator(name, lambda props: TransmissionIntegrator(props))
-    _REGISTERED.add(mi.variant())
-    return name
+    return finish_plugin(mi, name, TransmissionIntegrator, _REGISTERED)
