@@ -83,3 +83,29 @@ def claim(folder: Path, record: dict, what: str, restart_flag: str) -> bool:
         raise DganError(f"{folder}: this {what} was made with other settings ({diff}); "
                         f"choose another folder, or pass {restart_flag} to start it over")
     return True
+
+
+def claim_resumable(out: Path, record: dict, what: str, resume: bool, ours: bool) -> None:
+    """Makes ``out`` this job's run folder, for jobs that continue only with ``--resume``
+    (a fit, a measure run): a used folder needs it, a resume needs the settings the
+    run was made with (one line names the first that differs). ``ours``: the folder
+    holds this kind of job's files, so ``--resume`` may continue it."""
+    out = Path(out)
+    for f in (out, *out.parents):
+        if f.exists() and not f.is_dir():
+            raise DganError(f"--out {out}: {f} is a file; give a folder for the run")
+    old = read(out)
+    used = out.is_dir() and any(out.iterdir())
+    ours = ours or old is not None
+    if used and not resume:
+        raise DganError(f"{out}: already holds {'a ' + what if ours else 'other files'}; pass --resume to "
+                        f"continue {'it' if ours else 'a ' + what + ' there'}, or choose another --out")
+    if used and not ours:
+        raise DganError(f"{out}: holds files but no {what} to resume; choose another --out")
+    if old is not None:
+        diff = difference(old, record)
+        if diff is not None:
+            raise DganError(f"{out}: this {what} was made with other settings ({diff}); resume it with the "
+                            "settings it was made with, or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    claim(out, record, what, "another --out")  # writes the record on first use

@@ -91,24 +91,8 @@ def claim_run(out: Path, record: dict, resume: bool) -> None:
     """Makes ``out`` this fit's run folder. A used folder needs ``--resume``, and a
     resume needs the settings the run was made with: one line names the first that differs."""
     out = Path(out)
-    for f in (out, *out.parents):
-        if f.exists() and not f.is_dir():
-            raise DganError(f"--out {out}: {f} is a file; give a folder for the run")
-    old = provenance.read(out)
-    used = out.is_dir() and any(out.iterdir())
-    ours = old is not None or any((out / n).exists() for n in ("checkpoint.pt", "params.toml", "layouts"))
-    if used and not resume:
-        what = "a fit" if ours else "other files"
-        raise DganError(f"{out}: already holds {what}; pass --resume to continue "
-                        f"{'it' if ours else 'a fit there'}, or choose another --out")
-    if used and not ours:
-        raise DganError(f"{out}: holds files but no fit to resume; choose another --out")
-    if old is not None:
-        diff = provenance.difference(old, record)
-        if diff is not None:
-            raise DganError(f"{out}: this fit was made with other settings ({diff}); resume it with the "
-                            "settings it was made with, or choose another --out")
-    provenance.claim(out, record, "fit", "another --out")  # writes the record on first use
+    ours = any((out / n).exists() for n in ("checkpoint.pt", "params.toml", "layouts"))
+    provenance.claim_resumable(out, record, "fit", resume, ours)
 
 
 def layout_coverages(train: list, opts: FitOptions, pool_size: int, match: bool) -> np.ndarray | None:

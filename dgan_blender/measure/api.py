@@ -72,19 +72,7 @@ def run_record(real: Path, preset: str | None, seed: int, budget: Budget, pixel_
 
 
 def _claim(out: Path, record: dict, resume: bool) -> None:
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not resume:
-        raise DganError(f"{out}: already holds a run; pass --resume to continue it, or choose a new --out")
-    old = provenance.read(out) if out.exists() else None
-    if old is None and out.exists() and any(out.iterdir()):
-        raise DganError(f"{out}: not a 'dgan measure' run folder (no run.json); choose a new --out")
-    if old is not None:
-        diff = provenance.difference(old, record)
-        if diff is not None:
-            raise DganError(f"{out}: this run was made with other settings ({diff}); "
-                            "resume it with those, or choose a new --out")
-    out.mkdir(parents=True, exist_ok=True)
-    provenance.claim(out, record, WHAT, "a new --out")
+    provenance.claim_resumable(out, record, WHAT, resume, ours=False)
 
 
 def publish(run: Path) -> dict[str, Path]:

@@ -126,6 +126,6 @@ def test_missing_pixel_size_and_too_small_images_are_found_up_front(real_dir, tm
 def test_resume_into_a_foreign_folder_is_refused(real_dir, tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "thesis.docx").write_text("keep me")
-    with pytest.raises(DganError, match="not a 'dgan measure' run folder"):
+    with pytest.raises(DganError, match="holds files but no measure run to resume"):
         go(real_dir, tmp_path / "run", resume=True)
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["thesis.docx"]
