@@ -9,6 +9,7 @@ import numpy as np
 
 from ..annotate import contact_sheet
 from ..evaluate.data import resample
+from ..io import encode_png
 
 BLUE, RED, GREY = "#4477aa", "#cc3344", "#555555"
 
@@ -27,16 +28,6 @@ def _png(fig) -> bytes:
     fig.savefig(buf, format="png")
     _plt().close(fig)
     return buf.getvalue()
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    img = np.asarray(image)
-    if img.ndim == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".png", img)
-    if not ok:  # pragma: no cover
-        raise OSError("PNG encoding failed")
-    return buf.tobytes()
 
 
 def size_histogram(d_nm: np.ndarray, stats: dict) -> bytes:
