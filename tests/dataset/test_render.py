@@ -55,8 +55,9 @@ def test_shards_cover_the_set(tmp_path):
 
 @pytest.mark.slow
 def test_kill_and_resume(tmp_path):
+    N = 60  # 48 px samples take ~0.1 s: enough of them that the kill lands mid-job
     out = tmp_path / "k"
-    cmd = [sys.executable, str(ROOT / "cli.py"), "render", *SMALL, "--count", "10", "--out", str(out),
+    cmd = [sys.executable, str(ROOT / "cli.py"), "render", *SMALL, "--count", str(N), "--out", str(out),
            "--workers", "0"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
@@ -65,15 +66,15 @@ def test_kill_and_resume(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done_before = len(list((out / "particles").glob("*.json")))
-    assert 0 < done_before < 10
-    r = dgan("render", *SMALL, "--count", "10", "--out", str(out), "--workers", "0")
+    assert 0 < done_before < N
+    r = dgan("render", *SMALL, "--count", str(N), "--out", str(out), "--workers", "0")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout.strip().splitlines()[-1])
-    assert summary["complete"] == 10 and summary["rendered"] <= 10 - done_before + 1
+    assert summary["complete"] == N and summary["rendered"] <= N - done_before + 1
     lines = (out / "manifest.jsonl").read_text().splitlines()
-    assert sorted(json.loads(ln)["index"] for ln in lines) == list(range(10))
+    assert sorted(json.loads(ln)["index"] for ln in lines) == list(range(N))
     assert not list(out.rglob(".*.tmp"))
-    assert dgan("validate", str(out), "--count", "10").returncode == 0
+    assert dgan("validate", str(out), "--count", str(N)).returncode == 0
 
 
 def test_render_bad_input(tmp_path):
