@@ -9,7 +9,10 @@ then segments the fold's 10 images, which are scored against their masks. Beside
 real-trained baseline: the same network trained by ``dgan eval``'s library call on the 20
 images *with* their masks, for the same training time as the chain's train stage (its
 recorded epoch seconds; ``--baseline-match epochs`` gives it the same number of epochs
-instead), its seed the chain's train seed, segmenting and scored on the same 10 images.
+instead), its seed the chain's train seed, segmenting and scored on the same 10 images. The chain
+is reproducible from its seed (a killed and resumed run scores the same); a time-matched
+baseline is not (how many steps fit in the time depends on the machine's load), an
+epoch-matched one is.
 
 Scores per fold and pooled over the folds run: every scored image in one call of
 ``dgan measure --masks``'s scorer (pixel Dice summed over images, AP50 averaged over
@@ -31,6 +34,7 @@ tables of the folds finished so far.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -49,6 +53,7 @@ from dgan_blender.io import read_png, write_bytes, write_json  # noqa: E402
 DATA = ROOT.parent / "shared" / "data" / "bam-tio2-sem"
 N_SPLITS = 3
 WHAT = "measure benchmark"
+STEP = "step.json"
 # --tiny: a check that the whole benchmark runs (6 images, 4 + 2 per fold, 64 px scenes)
 TINY_IMAGES = 6
 TINY_BUDGET = dict(fit_iters=4, fit_pool=2, fit_patch=64, fit_spp=2, synthetic_images=4, image_px=64,
@@ -84,19 +89,23 @@ def pooled(masks: Path, per_fold: list[list[tuple]]) -> dict:
 
 
 # ------------------------------------------------------------------ steps, each resumable
-def done_once(final: Path, make) -> Path:
+def done_once(final: Path, make) -> float:
     """``make(tmp)`` fills FINAL.tmp, which is renamed to FINAL in one step: FINAL exists
-    only complete; a leftover .tmp (a kill) is started over."""
+    only complete; a leftover .tmp (a kill) is started over. Returns the seconds ``make``
+    took, recorded in FINAL/step.json so that a resumed run still reports them."""
     final = Path(final)
     if final.is_dir():
-        return final
+        return float(json.loads((final / STEP).read_text())["seconds"]) if (final / STEP).exists() else float("nan")
     tmp = final.with_name(final.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    t0 = time.monotonic()
     make(tmp)
+    seconds = round(time.monotonic() - t0, 1)
+    write_json(tmp / STEP, {"seconds": seconds})
     os.replace(tmp, final)
-    return final
+    return seconds
 
 
 def link_images(data: Path, names: list[str], folder: Path) -> Path:
@@ -108,20 +117,22 @@ def link_images(data: Path, names: list[str], folder: Path) -> Path:
         for name in names:
             (tmp / "images" / src[name].name).symlink_to(src[name].resolve())
 
-    return done_once(folder, make)
+    done_once(folder, make)
+    return Path(folder)
 
 
-def segmented(model: Path, images: Path, out: Path) -> list[tuple]:
-    """The model's instances on the images, as the scorer takes them: (name, instances
-    without the information bar, pixel size, bar rows); segmented once into OUT."""
+def segmented(model: Path, images: Path, out: Path) -> tuple[list[tuple], float]:
+    """The model's instances on the images, as the scorer takes them (see
+    :func:`predictions`), segmented once into OUT; and the seconds that took."""
     from dgan_blender.evaluate.measure import segment_folder
 
-    done_once(out, lambda tmp: segment_folder(model, images, tmp, log=lambda msg: None))
-    return predictions(images, out)
+    seconds = done_once(out, lambda tmp: segment_folder(model, images, tmp, log=lambda msg: None))
+    return predictions(images, out), seconds
 
 
 def predictions(images: Path, seg: Path) -> list[tuple]:
-    """Reads ``dgan segment``'s instances/NAME.png back for the scorer."""
+    """``dgan segment``'s instances/NAME.png read back as the scorer takes them: (name,
+    instances without the information bar, pixel size, bar rows)."""
     from dgan_blender.evaluate.data import load_images
 
     out = []
@@ -155,9 +166,10 @@ def stage_seconds(run: Path) -> dict[str, float]:
 
 
 def train_baseline(data: Path, train_names: list[str], test_names: list[str], out: Path, budget,
-                   seed: int, seconds: float | None, epochs: int | None) -> Path:
+                   seed: int, seconds: float | None, epochs: int | None) -> float:
     """``dgan eval``'s train + score on the annotated images: a time limit of ``seconds``
-    (or ``epochs`` epochs); kept in OUT once finished. Its own metrics.json is a
+    (or ``epochs`` epochs); kept in OUT/model.pt once finished; returns the seconds
+    it took. Its own metrics.json is a
     cross-check of the scores computed here."""
     from dgan_blender.evaluate.run import evaluate
     from dgan_blender.evaluate.train import TrainSettings
@@ -165,9 +177,8 @@ def train_baseline(data: Path, train_names: list[str], test_names: list[str], ou
 
     settings = TrainSettings(epochs=epochs or MAX_EPOCHS, seed=seed, patch=budget.train_patch,
                              batch=budget.train_batch, time_limit_s=seconds if epochs is None else None)
-    done_once(out, lambda tmp: evaluate(data, data, tmp, settings, train_names=train_names,
-                                        test_names=test_names, log=lambda msg: None))
-    return out / "model.pt"
+    return done_once(out, lambda tmp: evaluate(data, data, tmp, settings, train_names=train_names,
+                                               test_names=test_names, log=lambda msg: None))
 
 
 def run_fold(k: int, folds: list[list[str]], args, budget) -> dict:
@@ -188,20 +199,19 @@ def run_fold(k: int, folds: list[list[str]], args, budget) -> dict:
     chain_model = fold_dir / "chain" / "04-train" / "model.pt"
     _, meta = load_model(chain_model)
     chain_train_s = float(meta["train_seconds"])
-    t0 = time.monotonic()
-    pred = {"chain": segmented(chain_model, scored, fold_dir / "chain-segmented")}
-    times["score_segment"] = round(time.monotonic() - t0, 1)
+    pred = {}
+    pred["chain"], times["score_segment"] = segmented(chain_model, scored, fold_dir / "chain-segmented")
     own = predictions(real, fold_dir / "chain" / "05-segment")
 
     match_epochs = int(meta["epochs_run"]) if args.baseline_match == "epochs" else None
     say(f"fold {k + 1}: real-trained baseline, "
         + (f"{match_epochs} epochs" if match_epochs else f"{chain_train_s:.0f} s of training"))
-    t0 = time.monotonic()
-    base_model = train_baseline(args.data, chain_names, scored_names, fold_dir / "baseline", budget,
-                                stage_seeds(args.seed)["train"], chain_train_s, match_epochs)
+    train_s = train_baseline(args.data, chain_names, scored_names, fold_dir / "baseline", budget,
+                             stage_seeds(args.seed)["train"], chain_train_s, match_epochs)
+    base_model = fold_dir / "baseline" / "model.pt"
     _, base_meta = load_model(base_model)
-    pred["real"] = segmented(base_model, scored, fold_dir / "baseline-segmented")
-    times["baseline"] = round(time.monotonic() - t0, 1)
+    pred["real"], seg_s = segmented(base_model, scored, fold_dir / "baseline-segmented")
+    times["baseline"] = round(train_s + seg_s, 1)
 
     masks = args.data / "masks"
     scores = {arm: score(masks, p) for arm, p in pred.items()}

@@ -108,10 +108,10 @@ def test_a_step_killed_midway_leaves_nothing_and_is_redone(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         bench.done_once(final, dies)
     assert not final.exists() and (tmp_path / "step.tmp" / "half.txt").exists()
-    bench.done_once(final, lambda tmp: (tmp / "whole.txt").write_text("whole"))
-    assert sorted(p.name for p in final.iterdir()) == ["whole.txt"]
+    seconds = bench.done_once(final, lambda tmp: (tmp / "whole.txt").write_text("whole"))
+    assert sorted(p.name for p in final.iterdir()) == [bench.STEP, "whole.txt"]
     assert not (tmp_path / "step.tmp").exists()
-    bench.done_once(final, dies)  # finished: kept, not redone
+    assert bench.done_once(final, dies) == seconds  # finished: kept, not redone, its time kept
 
 
 def test_links_hold_only_the_named_images(tmp_path):
@@ -125,4 +125,4 @@ def test_links_hold_only_the_named_images(tmp_path):
     files = sorted((folder / "images").iterdir())
     assert [p.name for p in files] == ["x1.tif", "x3.tif"]
     assert files[1].read_bytes() == b"x3" and files[1].is_symlink()
-    assert sorted(p.name for p in folder.iterdir()) == ["images"]  # no masks beside them
+    assert sorted(p.name for p in folder.iterdir()) == ["images", bench.STEP]  # no masks beside them
