@@ -11,7 +11,9 @@ to the region the two frames share, information bars dropped. Reported for all 3
 and for the 10 whose SEM twins are the SEM benchmark's test images (the TSEM fit held them
 out): DSC, AP50, PQ, and the size distribution's median error (%), Wasserstein (nm) and KS
 against the twin masks'; and how well the twin masks agree with the TSEM particles (IoU
-with each field's Otsu foreground, registered and not).
+with each field's Otsu foreground, registered and not). The Otsu foreground itself, its
+4-connected parts as instances, is scored as a row too: no network, a reference for what
+the twin masks allow (its pixel Dice) and for what merged neighbours cost (its AP50, PQ).
 
 Renders resume, training resumes after its last finished epoch and a trained model is
 kept, so a rerun after a kill continues; scoring is redone (minutes).
@@ -44,7 +46,8 @@ from dgan_blender.evaluate.metrics import evaluate_pairs  # noqa: E402
 from dgan_blender.evaluate.run import HEADLINE, overlay, segment_sample, size_comparison, write_sheet  # noqa: E402
 from dgan_blender.evaluate.train import load_model  # noqa: E402
 from dgan_blender.evaluate.train_job import train_model  # noqa: E402
-from dgan_blender.evaluate.twins import load_twins  # noqa: E402
+from dgan_blender.evaluate.instances import mask_to_instances  # noqa: E402
+from dgan_blender.evaluate.twins import load_twins, minority_foreground  # noqa: E402
 from dgan_blender.io import write_bytes, write_json  # noqa: E402
 from fit_tio2_tsem import twin  # noqa: E402
 from tio2_sem import TEST  # noqa: E402
@@ -103,31 +106,23 @@ def segment_fields(model_path: Path, samples: list, min_area_px: int, sheet: Pat
     return preds, per_image
 
 
-def agreement(twins) -> dict:
-    """How far the moved twin masks can be trusted as the TSEM fields' truth."""
+def agreement(twins, foregrounds) -> dict:
+    """How far the moved twin masks can be trusted as the TSEM fields' truth: against
+    each field's Otsu foreground (``foregrounds``), registered and not."""
     iou = np.array([t.otsu_iou for t in twins])
     raw = np.array([t.otsu_iou_unregistered for t in twins])
-    inter = sum(int(np.count_nonzero(t.mask & _fg(t))) for t in twins)
-    total = sum(int(np.count_nonzero(t.mask)) + int(np.count_nonzero(_fg(t))) for t in twins)
+    inter = sum(np.count_nonzero(t.mask & fg) for t, fg in zip(twins, foregrounds))
+    total = sum(np.count_nonzero(t.mask) + np.count_nonzero(fg) for t, fg in zip(twins, foregrounds))
     shifts = np.array([t.shift for t in twins])
+    # the bar-free frame is the scored region plus the shift's rows and columns
+    kept = [t.image.size / ((t.image.shape[0] + abs(t.shift[0])) * (t.image.shape[1] + abs(t.shift[1])))
+            for t in twins]
     return {"otsu_iou_median": float(np.median(iou)), "otsu_iou_min": float(iou.min()),
             "otsu_iou_max": float(iou.max()), "otsu_iou_unregistered_median": float(np.median(raw)),
-            "otsu_dsc_pooled": 2 * inter / max(total, 1),
+            "otsu_dsc_pooled": 2 * int(inter) / max(int(total), 1),
             "shift_rows": [int(shifts[:, 0].min()), int(shifts[:, 0].max())],
             "shift_cols": [int(shifts[:, 1].min()), int(shifts[:, 1].max())],
-            "scored_fraction_median": float(np.median([t.image.size / (t.image.size + _lost(t)) for t in twins]))}
-
-
-def _fg(t):
-    from dgan_blender.evaluate.twins import minority_foreground
-
-    return minority_foreground(t.image)
-
-
-def _lost(t) -> int:
-    """Pixels of the bar-free frame outside the scored region."""
-    (dy, dx), (h, w) = t.shift, t.image.shape
-    return (h + abs(dy)) * (w + abs(dx)) - h * w
+            "scored_fraction_median": float(np.median(kept))}
 
 
 def table(results: dict) -> str:
@@ -160,6 +155,8 @@ def main(argv=None) -> int:
                     help="render and train again from scratch in --out (needed to change count, size, epochs, ...)")
     ap.add_argument("--min-area-px", type=int, default=20, help="predicted instances under this are dropped")
     args = ap.parse_args(argv)
+    args.command = ["benchmarks/tsem_segmentation.py", *(a for a in (sys.argv[1:] if argv is None else argv)
+                                                         if a != "--restart")]
     if not args.tsem.is_dir() or not (args.sem / "masks").is_dir():
         print(f"tsem_segmentation: {args.tsem} or {args.sem}/masks not found; pass --tsem and --sem", file=sys.stderr)
         return 2
@@ -176,8 +173,15 @@ def run(args) -> int:
     twins = load_twins(args.tsem, args.sem, [(n, str(int(n) - 1)) for n in names])
     samples = [t.sample() for t in twins]
     held = [s for s in samples if s.name in HELD_OUT]
-    agree = agreement(twins)
+    foregrounds = [minority_foreground(t.image) for t in twins]
+    agree = agreement(twins, foregrounds)
     minutes, results, per_image = {}, {}, {}
+    # a reference without training: each field's Otsu foreground, its 4-connected parts
+    otsu = {s.name: mask_to_instances(fg) for s, fg in zip(samples, foregrounds)}
+    for label, subset in (("all", samples), ("held-out", held)):
+        if subset:
+            results[f"otsu/{label}"] = {"look": "Otsu foreground (no network)", "fields": f"{label} ({len(subset)})",
+                                        **scores([(s.instances, otsu[s.name]) for s in subset], subset)}
     for preset in LOOKS:
         t = time.perf_counter()
         render(args, preset)
@@ -226,8 +230,7 @@ def run(args) -> int:
         "results": results, "agreement": agree, "twins": [t.record() for t in twins],
         "per_image": per_image, "table": text})
     write_bytes(args.out / "results.md", (f"# {head}\n\n{text}\n\n{notes}\n\n{verdict}\n\n"
-                f"`{' '.join(['benchmarks/tsem_segmentation.py', *(a for a in sys.argv[1:] if a != '--restart')])}`\n")
-                .encode())
+                f"`{' '.join(args.command)}`\n").encode())
     return 0
 
 

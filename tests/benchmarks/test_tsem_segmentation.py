@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import tsem_segmentation as bench  # noqa: E402
 from dgan_blender.evaluate.instances import mask_to_instances  # noqa: E402
-from dgan_blender.evaluate.twins import pair  # noqa: E402
+from dgan_blender.evaluate.twins import minority_foreground, pair  # noqa: E402
 
 
 def _twin(seed, dy=6, dx=-4):
@@ -52,7 +52,7 @@ def test_a_prediction_of_the_unmoved_mask_scores_worse():
 
 def test_agreement_summarises_the_twins():
     twins = [_twin(s, dy, dx)[0] for s, (dy, dx) in enumerate([(6, -4), (-3, 2), (0, 5)])]
-    a = bench.agreement(twins)
+    a = bench.agreement(twins, [minority_foreground(t.image) for t in twins])
     assert a["shift_rows"] == [-3, 6] and a["shift_cols"] == [-4, 5]
     assert a["otsu_iou_median"] > 0.9 > a["otsu_iou_unregistered_median"]
     assert 0.9 < a["otsu_dsc_pooled"] <= 1.0
