@@ -20,11 +20,11 @@ kept, so a rerun after a kill continues; scoring is redone (minutes).
 
     nice -n 5 .venv/bin/python benchmarks/tsem_segmentation.py --out out/tsem_segmentation
 
-Defaults: 200 images of 256 px per look and 14 epochs, the recipe of the SEM benchmark
-(``tio2_sem.py``), so its table and this one compare. Estimated ~28 min on an idle 2-core
-machine from the project's recorded rates (2.1 images/s rendering with 2 workers, ~49 s
-per epoch over 200 images: 2 x 11.4 min training, ~3.5 min rendering, a few minutes to
-segment 2 x 30 fields); ``--count 150 --epochs 12`` cuts the training by ~35 %.
+Defaults: 200 images of 256 px per look (the SEM benchmark's ``tio2_sem.py`` count) and
+12 epochs (it trains 14). Estimated ~26 min on an idle 2-core machine from the project's
+recorded rates (2.1 images/s rendering with 2 workers, ~49 s per epoch over 200 images:
+2 x 9.8 min training, ~3.5 min rendering, 2-3 min to segment 2 x 30 fields);
+``--epochs 14`` is the SEM benchmark's recipe (~29 min).
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "tsem_segmentation")
     ap.add_argument("--count", type=int, default=200, help="synthetic images per look")
     ap.add_argument("--size", type=int, default=256, help="synthetic image width and height (px)")
-    ap.add_argument("--epochs", type=int, default=14,
+    ap.add_argument("--epochs", type=int, default=12,
                     help="epochs per model (an epoch covers the training pixels once)")
     ap.add_argument("--time-limit", type=float, default=None, help="cap in minutes per model (dgan train --time-limit)")
     ap.add_argument("--seed", type=int, default=0, help="layouts, patch draws and weights")
