@@ -91,6 +91,14 @@ def scores(pairs: list, samples: list) -> dict:
     return {**{k: m[k] for k in HEADLINE}, **{k: m["sizes"].get(k) for k in SIZES}}
 
 
+def add_rows(results: dict, key: str, look: str, preds: dict, groups, **extra) -> None:
+    """One table row per non-empty group of fields (label, samples)."""
+    for label, subset in groups:
+        if subset:
+            results[f"{key}/{label}"] = {"look": look, "fields": f"{label} ({len(subset)})", **extra,
+                                         **scores([(s.instances, preds[s.name]) for s in subset], subset)}
+
+
 def segment_fields(model_path: Path, samples: list, min_area_px: int, sheet: Path) -> tuple[dict, list]:
     """Every field's instances at its own resolution, the per-image figures, and an
     overlay sheet (twin mask's outlines green, the prediction's red)."""
@@ -170,6 +178,8 @@ def main(argv=None) -> int:
 def run(args) -> int:
     t_start = time.perf_counter()
     names = sorted(p.stem for p in args.tsem.glob("*.tif"))[: args.fields or None]
+    if not names or not all(n.isdigit() for n in names):
+        raise DganError(f"{args.tsem}: expected TSEM images named by number (N.tif, the twin of SEM (N-1).tif)")
     twins = load_twins(args.tsem, args.sem, [(n, str(int(n) - 1)) for n in names])
     samples = [t.sample() for t in twins]
     held = [s for s in samples if s.name in HELD_OUT]
@@ -177,11 +187,9 @@ def run(args) -> int:
     agree = agreement(twins, foregrounds)
     minutes, results, per_image = {}, {}, {}
     # a reference without training: each field's Otsu foreground, its 4-connected parts
+    groups = (("all", samples), ("held-out", held))
     otsu = {s.name: mask_to_instances(fg) for s, fg in zip(samples, foregrounds)}
-    for label, subset in (("all", samples), ("held-out", held)):
-        if subset:
-            results[f"otsu/{label}"] = {"look": "Otsu foreground (no network)", "fields": f"{label} ({len(subset)})",
-                                        **scores([(s.instances, otsu[s.name]) for s in subset], subset)}
+    add_rows(results, "otsu", "Otsu foreground (no network)", otsu, groups)
     for preset in LOOKS:
         t = time.perf_counter()
         render(args, preset)
@@ -196,11 +204,7 @@ def run(args) -> int:
         t = time.perf_counter()
         preds, per_image[preset] = segment_fields(Path(trained["model"]), samples, args.min_area_px,
                                                   args.out / f"predictions_{preset}.png")
-        for label, subset in (("all", samples), ("held-out", held)):
-            if subset:
-                results[f"{preset}/{label}"] = {
-                    "look": preset, "fields": f"{label} ({len(subset)})", "epochs_run": trained["epochs_run"],
-                    **scores([(s.instances, preds[s.name]) for s in subset], subset)}
+        add_rows(results, preset, preset, preds, groups, epochs_run=trained["epochs_run"])
         minutes[f"score_{preset}"] = round((time.perf_counter() - t) / 60, 2)
     text = table(results)
     a = agree

@@ -26,7 +26,7 @@ from .register import shift_between
 
 def overlap(shape: tuple[int, int], dy: int, dx: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
     """(fixed, moving) index pairs of the region both frames of ``shape`` show once the
-    moving frame is moved by (dy, dx): ``fixed[a] `` lies on ``moving[b]`` pixel for pixel."""
+    moving frame is moved by (dy, dx): ``fixed[a]`` lies on ``moving[b]`` pixel for pixel."""
     h, w = shape
     if abs(dy) >= h or abs(dx) >= w:
         raise DganError(f"shift ({dy}, {dx}) px leaves no overlap in a {h} x {w} frame; the pair is not twins")
