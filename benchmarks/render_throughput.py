@@ -1,10 +1,12 @@
 """Images per second of `dgan render` at 256x256 for tio2-sem, 1 and 2 workers, each
-engine (pooled over alternating rounds); scaling efficiency; and the mitsuba engine's
+engine (pooled over alternating rounds); scaling efficiency; the mitsuba engine's
 per-image time against bare Mitsuba on the same scene and spp (the floor: load the
-scene's geometry, render; the render call alone is printed beside it). All figures from
-one run.
+scene's geometry, render; the render call alone is printed beside it); the data set's
+rate against that floor on the same number of cores; and the layout time per sample
+(median, p95) of every shipped preset at 256x256. All figures from one run.
 
     .venv/bin/python benchmarks/render_throughput.py [--count 16] [--spp 16] [--rounds 6]
+        [--layout-samples 30] [--presets tio2-sem,sio2-him,agnw-sem,tio2-tsem] [--engines mitsuba,cycles|none]
 """
 
 from __future__ import annotations
@@ -86,6 +88,32 @@ def engine_vs_bare_seconds(cfg, count: int, rounds: int = 3) -> dict[str, float]
     return {k: float(np.median(v)) for k, v in times.items()}
 
 
+def layout_seconds(presets: list[str], samples: int, seed: int = 0) -> dict[str, list[float]]:
+    """Per preset, the seconds of each sample's layout as a data set draws it
+    (``sample_layout``: sample i of ``seed``, redraws included), at 256x256. The presets
+    take turns sample by sample, so a busy spell of this shared machine hits all alike."""
+    from dgan_blender.dataset.sample import sample_layout
+
+    cfgs = {p: load_config(p, ["image.width_px=256", "image.height_px=256"]) for p in presets}
+    for cfg in cfgs.values():  # warm: imports, icosphere and other caches
+        sample_layout(cfg, seed, 10_000)
+    out: dict[str, list[float]] = {p: [] for p in presets}
+    for i in range(samples):
+        for p in presets:
+            t0 = time.perf_counter()
+            sample_layout(cfgs[p], seed, i)
+            out[p].append(time.perf_counter() - t0)
+    return out
+
+
+def floor_ratio(images_per_s: float, workers: int, bare_s_per_image: float) -> dict[str, float]:
+    """The data set's rate on ``workers`` cores against bare Mitsuba load+render on as
+    many (one scene per core at ``bare_s_per_image``): how many times its floor a data
+    set's image costs."""
+    floor = workers / bare_s_per_image
+    return {"floor_images_per_s": round(floor, 3), "dataset_over_floor": round(floor / images_per_s, 3)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=16)
@@ -93,11 +121,14 @@ def main() -> None:
     ap.add_argument("--engines", default="mitsuba,cycles")
     ap.add_argument("--floor-count", type=int, default=12, help="scenes for the engine-vs-bare comparison")
     ap.add_argument("--rounds", type=int, default=6, help="alternating 1- and 2-worker jobs, pooled")
+    ap.add_argument("--layout-samples", type=int, default=30, help="layouts per preset for the layout times")
+    ap.add_argument("--presets", default="tio2-sem,sio2-him,agnw-sem,tio2-tsem", help="presets for the layout times")
     args = ap.parse_args()
+    engines = [] if args.engines in ("", "none") else args.engines.split(",")
     cfg = load_config("tio2-sem", [f"render.spp={args.spp}", "image.width_px=256", "image.height_px=256"])
     rows = {}
     with tempfile.TemporaryDirectory(prefix="dgan_bench_") as tmp:
-        for engine in args.engines.split(","):
+        for engine in engines:
             times = timed_rounds(cfg, engine, args.count, args.rounds, Path(tmp))
             t1, t2 = (sum(t[k] for t in times) for k in (0, 1))
             ips1, ips2 = args.count * len(times) / t1, args.count * len(times) / t2
@@ -121,6 +152,23 @@ def main() -> None:
         print(f"mitsuba engine {eng:.3f} s/image vs bare Mitsuba load+render {bare:.3f} s/image: "
               f"{eng / bare:.2f}x (render call alone {call:.3f} s: {eng / call:.2f}x; medians, "
               f"{args.floor_count} scenes x 3, alternating)")
+        for workers in (1, 2):
+            ratio = floor_ratio(rows["mitsuba"][f"images_per_s_{workers}"], workers, bare)
+            rows["mitsuba"].update({f"{k}_{workers}": v for k, v in ratio.items()})
+            print(f"data set, {workers} worker{'s' if workers > 1 else ''}: "
+                  f"{rows['mitsuba'][f'images_per_s_{workers}']:.2f} img/s vs floor "
+                  f"{ratio['floor_images_per_s']:.2f} img/s ({workers} x bare load+render): "
+                  f"{ratio['dataset_over_floor']:.2f}x the floor's time per image")
+    if args.layout_samples > 0:
+        presets = args.presets.split(",")
+        times = layout_seconds(presets, args.layout_samples)
+        rows["layout"] = {}
+        for p in presets:
+            t = np.asarray(times[p])
+            rows["layout"][p] = {"median_s": round(float(np.median(t)), 4),
+                                 "p95_s": round(float(np.percentile(t, 95)), 4), "samples": len(t)}
+            print(f"layout {p:9s} median {np.median(t) * 1e3:7.1f} ms  p95 {np.percentile(t, 95) * 1e3:7.1f} ms "
+                  f"per sample (256x256, {len(t)} samples of seed 0, presets in turn)")
     print(json.dumps(rows))
 
 

@@ -19,6 +19,7 @@ def import_bpy(one_cpu: bool = False):
     """bpy, imported now if it was not yet (on one CPU where asked and possible)."""
     if "bpy" in sys.modules:
         return sys.modules["bpy"]
+    _drop_blender_script_paths()
     if not one_cpu or not hasattr(os, "sched_setaffinity"):
         import bpy
 
@@ -30,3 +31,15 @@ def import_bpy(one_cpu: bool = False):
     finally:
         os.sched_setaffinity(0, cpus)
     return bpy
+
+
+def _drop_blender_script_paths() -> None:
+    """A process started by one that had imported bpy (a render worker of ``dgan measure``,
+    spawned after the fit) inherits its ``sys.path``, where bpy put its own script folders
+    first; one of them holds Blender's Python-side ``bpy`` package, which would then be
+    imported in place of the module ("No module named '_bpy'"). bpy adds them back."""
+    def inside_bpy(path: str) -> bool:
+        parts = os.path.normpath(path).split(os.sep)
+        return "bpy" in parts and "scripts" in parts[parts.index("bpy"):]
+
+    sys.path[:] = [p for p in sys.path if not inside_bpy(p)]

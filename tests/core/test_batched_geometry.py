@@ -133,3 +133,37 @@ def test_overlap_depths_are_the_original_penetration(kind):
     allowed = np.quantile(want, 0.5) * np.ones(len(others))
     deep = too_deep(a, np.broadcast_to(ca, cb.shape), others, cb, allowed, np.arange(len(others)))
     assert np.array_equal(deep, want > allowed) and 0 < deep.sum() < len(deep)
+
+
+def plain_reach(q, p, offsets, soft, noise, phase, scale):
+    """The soft minimum as first written: every exp taken as it comes."""
+    e = q[:, :3]
+    r = 1.0 / np.sqrt(np.einsum("ij,ij->i", e, e))
+    terms = np.ascontiguousarray(q[:, 3:].T)
+    if p:
+        cos = terms[:p]
+        dist = np.where(cos > 1e-6, np.asarray(offsets)[:, None] / np.maximum(cos, 1e-6), np.inf)
+        m = np.minimum(r, dist.min(axis=0))
+        total = np.exp((m - r) / soft) + _sum_rows(np.exp((m - dist) / soft))
+        r = m - soft * np.log(total)
+    if noise is not None:
+        r = r * (1.0 + noise * _sum_rows(np.cos(terms[p:] + np.asarray(phase)[:, None])))
+    return r * scale
+
+
+@pytest.mark.parametrize("soft", [0.04, 0.004, 0.0004])
+@pytest.mark.parametrize("facets", [3, 8, 12])
+def test_raised_tiny_exp_terms_leave_every_bit(soft, facets):
+    # small ``soft``: most facet terms are exp(-1000) or less (subnormal or 0), raised to exp(-700)
+    from dgan_blender.geometry.meshes import _reach
+
+    rng = np.random.default_rng(facets)
+    f = RadialFn({**irregular_fn(rng, 1.6, facets, 0.3, 0.04, 3.0), "soft": soft, "scale": 80.0})
+    q = unit_dirs(20000, rng) @ f.matrix
+    args = (f.n_planes, f.offsets, f.soft, f.amp * f.norm, f.phase, f.scale)
+    cos = q[:, 3:3 + facets].T
+    dist = np.where(cos > 1e-6, f.offsets[:, None] / np.maximum(cos, 1e-6), np.inf)
+    with np.errstate(invalid="ignore"):  # inf - inf where a direction faces no facet
+        x = (dist.min(axis=0) - dist) / soft
+    assert ((x < -700) & np.isfinite(x)).sum() > 100 and np.isinf(x).any()  # both cases are there
+    assert np.array_equal(_reach(q, *args), plain_reach(q, *args))
