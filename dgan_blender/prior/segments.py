@@ -129,15 +129,20 @@ def roundness(region) -> float:
 
 
 def measure(fg: np.ndarray, radius_px: float | None = None, wires: bool = False,
-            cuts: np.ndarray | None = None) -> Measured:
+            cuts: np.ndarray | None = None, labels: np.ndarray | None = None) -> Measured:
     """Measure one foreground mask; ``radius_px`` (the single particles' median radius
     over all images) sets the split scale, else this mask's own singles do; ``cuts``:
-    seams between particles (``crevices``)."""
+    seams between particles (``crevices``). ``labels``: particles already split (a
+    segmentation network's instances, or a layout's visible parts): measured as given,
+    their union is the foreground."""
+    if labels is not None:
+        labels = np.asarray(labels).astype(np.int32)
+        fg = labels > 0
     fg = np.asarray(fg, bool)
     single, props = single_particles(fg)
     if radius_px is None:
         radius_px = float(np.median(single)) / 2 if single.size else 4.0
-    lab = split(fg, radius_px, cuts)
+    lab = split(fg, radius_px, cuts) if labels is None else labels
     area = np.bincount(lab.ravel())
     ok = _off_border(lab) & (area >= MIN_AREA_PX)
     diam = 2.0 * np.sqrt(area[ok] / np.pi)
