@@ -110,7 +110,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
                 time_limit_min: float | None = None, seed: int = 0, val: Path | None = None,
                 progress=None, log=print, settings: TrainSettings | None = None,
                 val_every: int = 1, val_pixel_size_nm: float | None = None,
-                restart: bool = False) -> dict:
+                restart: bool = False, init: Path | None = None) -> dict:
     """Trains on the ``dgan render`` folders ``data_dirs`` and writes ``out/model.pt``,
     ``out/curve.json`` and ``out/run.json``; returns :func:`summary`.
 
@@ -121,7 +121,8 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
     epoch with its curve entry. ``settings`` gives the remaining training settings
     (patch, batch, lr, ...). A rerun into the same ``out`` with the same settings
     continues a killed run, or returns at once when the model is complete; other
-    settings are refused unless ``restart``."""
+    settings are refused unless ``restart``. ``init``: a model.pt whose weights the
+    training starts from (fine-tuning; its file digest joins the record)."""
     out = Path(out)
     t_call = time.monotonic()
     if epochs is None and time_limit_min is None:
@@ -132,6 +133,8 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         raise DganError(f"--time-limit {time_limit_min}: give a positive number of minutes")
     settings = replace(settings or TrainSettings(), seed=seed, time_limit_s=None, stop_after_s=None,
                        epochs=MAX_EPOCHS if epochs is None else epochs)
+    if init is not None and not Path(init).is_file():
+        raise DganError(f"{init}: no such model to start from; give a model.pt written by 'dgan train'")
     sets = load_training_sets(data_dirs)
     samples = [s for t in sets for s in t.samples]
     px = sets[0].pixel_size_nm
@@ -141,7 +144,8 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         time_limit_min=time_limit_min, patch=settings.patch, batch=settings.batch, lr=settings.lr,
         dice=settings.dice, augment=settings.augment, base=settings.base, threads=settings.threads,
         channels_last=settings.channels_last,
-        val=str(val) if val is not None else None, val_every=val_every)
+        val=str(val) if val is not None else None, val_every=val_every,
+        init=provenance.file_digest(Path(init)) if init is not None else None)
     if restart and out.exists():
         for name in ("model.pt", "curve.json", provenance.RECORD, STATE):
             (out / name).unlink(missing_ok=True)
@@ -158,6 +162,12 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         if time_limit_min is not None:
             planned, timing_s = plan_epochs(samples, settings, px, time_limit_min * 60, settings.epochs, log)
         state, extra = new_state(settings), {"epochs_planned": planned, "timing_s": timing_s, "wall_s": 0.0}
+        if init is not None:
+            start, start_meta = load_model(Path(init))
+            if int(start_meta.get("base", 16)) != settings.base:
+                raise DganError(f"{init}: a U-Net of width {start_meta.get('base')}, this training's is {settings.base}")
+            state.model.load_state_dict(start.state_dict())
+            state.model.train()
     wall_before = float(extra.get("wall_s", 0.0))
     # the limit covers the timing and the epochs (not validation)
     settings = replace(settings, epochs=extra["epochs_planned"],
@@ -185,6 +195,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         "epochs_run": len([h for h in history if "loss" in h]), "steps": history[-1].get("steps") if history else 0,
         "patch": settings.patch, "batch": settings.batch, "lr": settings.lr, "dice": settings.dice,
         "augment": settings.augment, "base": settings.base, "n_train_images": len(samples),
+        "init": str(init) if init is not None else None,
         "threads": settings.threads or torch.get_num_threads(), "channels_last": settings.channels_last,
         "classes": ["background", "particle", "boundary"], "history": history,
         "final_loss": next((h["loss"] for h in reversed(history) if "loss" in h), None),

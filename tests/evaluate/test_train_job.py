@@ -166,3 +166,18 @@ def test_manifest_lists_the_samples_and_an_empty_one_is_refused(synthetic_like, 
     (synthetic_like / "manifest.jsonl").write_text("")
     with pytest.raises(DganError, match="no complete samples"):
         load_training_sets([synthetic_like])
+
+
+def test_fine_tuning_starts_from_the_given_weights(synthetic_like, tmp_path):
+    """init: one more epoch from a model's weights differs from one epoch from scratch,
+    is seeded, names its start in the record, and a missing start is one line."""
+    train_model([synthetic_like], tmp_path / "a", epochs=2, seed=1, **QUIET)
+    start = tmp_path / "a" / "model.pt"
+    for name in ("b", "c"):
+        train_model([synthetic_like], tmp_path / name, epochs=1, seed=1, init=start, **QUIET)
+    train_model([synthetic_like], tmp_path / "d", epochs=1, seed=1, **QUIET)
+    assert same_weights(tmp_path / "b" / "model.pt", tmp_path / "c" / "model.pt")
+    assert not same_weights(tmp_path / "b" / "model.pt", tmp_path / "d" / "model.pt")
+    assert load_model(tmp_path / "b" / "model.pt")[1]["init"] == str(start)
+    with pytest.raises(DganError, match="no such model to start from"):
+        train_model([synthetic_like], tmp_path / "e", epochs=1, init=tmp_path / "none.pt", **QUIET)
