@@ -22,6 +22,7 @@ An existing cluster (``--scheduler``) keeps its own configuration.
 from __future__ import annotations
 
 import contextlib
+import os
 
 RENDER_CLUSTER_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
@@ -50,12 +51,17 @@ def local_cluster(workers: int):
     import dask
     from dask.distributed import LocalCluster
 
+    environ = dict(os.environ)
     with dask.config.set(RENDER_CLUSTER_CONFIG):
         # the scheduler serves HTTP even without a dashboard, on 8787 unless told: with
         # another cluster on 8787 it printed a 4-line warning on every render
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40,
                                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    # the nannies' pre-spawn settings (OMP_NUM_THREADS=1, ...) are left in this process's
+    # environment: a U-Net trained here afterwards (dgan measure) ran on one thread
+    os.environ.clear()
+    os.environ.update(environ)
     try:
         yield cluster
     finally:

@@ -273,10 +273,11 @@ def train(samples: list[Sample], settings: TrainSettings, pixel_size_nm: float, 
 
 @contextlib.contextmanager
 def cpu_threads(n: int | None):
-    """torch's intra-op thread count set for the block and restored after it."""
+    """torch's intra-op thread count set for the block and restored after it; None: one
+    per CPU this process may use, set explicitly (an OMP_NUM_THREADS=1 that a Dask
+    nanny left in the environment would otherwise make it one)."""
     before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
+    torch.set_num_threads(n or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else n or before)
     try:
         yield
     finally:
