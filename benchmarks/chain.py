@@ -139,11 +139,11 @@ def main() -> None:
     args = ap.parse_args()
     if args.from_run:
         if not (args.from_run / "run.json").exists():
-            sys.exit(f"chain: --from-run {args.from_run}: no run.json; give a `dgan measure --out` folder")
+            ap.error(f"--from-run {args.from_run}: no run.json; give a `dgan measure --out` folder")
         text, figures = chain_table(args.from_run)
     else:
         if not (args.real and args.out):
-            sys.exit("chain: give --from-run RUN, or --real DIR and --out RUN to run `dgan measure`")
+            ap.error("give --from-run RUN, or --real DIR and --out RUN to run `dgan measure`")
         seconds = run_measure(args)
         text, figures = chain_table(args.out, seconds)
     print(text)

@@ -283,7 +283,7 @@ def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np
         for k, f in enumerate(fns):
             sel = np.flatnonzero(which == k)
             if len(sel):
-                out[sel] = radius_along(f, dirs[np.r_[sel, sel[:1]]])[:len(sel)]
+                out[sel] = radius_along(f, dirs[np.concatenate([sel, sel[:1]])])[:len(sel)]
         return out
     if fns[0].sphere:
         return np.array([f.scale for f in fns])[which]
@@ -297,7 +297,7 @@ def radius_by_fn(fns: list[RadialFn], which: np.ndarray, dirs: np.ndarray) -> np
         if len(sel) > 1:
             q[sel] = dirs[sel] @ g.matrix
         elif len(sel):
-            q[sel] = (dirs[np.r_[sel, sel]] @ g.matrix)[:1]
+            q[sel] = (dirs[np.concatenate([sel, sel])] @ g.matrix)[:1]
 
     return _reach_rows(q, fns, which)
 

@@ -95,8 +95,9 @@ def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tup
     n = len(PROBE_DIRS) + 1
     tip = tip + cp - cq  # every point is (probe + cp) - cq, as the original stacked them
     pair, row = _near_probes(pb, pi, qf, qi, cp - cq, row_norms(tip))
-    pts = np.stack([b.probes for b in pb])[pi[pair], row] + cp[pair] - cq[pair]
-    pair, row = np.r_[pair, np.arange(k_pairs)], np.r_[row, np.full(k_pairs, n - 1)]
+    probes = pb[0].probes[row] if len(pb) == 1 else np.stack([b.probes for b in pb])[pi[pair], row]
+    pts = probes + cp[pair] - cq[pair]
+    pair, row = np.concatenate([pair, np.arange(k_pairs)]), np.concatenate([row, np.full(k_pairs, n - 1)])
     pts = np.concatenate([pts, tip])
     dist = row_norms(pts)
     keep = _may_be_deepest(qf, qi, pair, pts, dist, k_pairs)
@@ -123,7 +124,8 @@ def _near_probes(pb: list[Body], pi: np.ndarray, qf: list[RadialFn], qi: np.ndar
     lo, hi = (np.array([b[i] for b in bounds])[qi] for i in (0, 1))
     wn = np.sqrt(np.einsum("kj,kj->k", w, w))
     c = (PROBE_DIRS @ (w / np.maximum(wn, 1e-300)[:, None]).T).T  # (K, probes): cosine to w
-    radii = np.stack([b.probe_radii for b in pb])[pi]
+    radii = np.broadcast_to(pb[0].probe_radii, (k_pairs, len(PROBE_DIRS))) if len(pb) == 1 else \
+        np.stack([b.probe_radii for b in pb])[pi]
     dist = np.sqrt(np.maximum(radii * radii + 2.0 * radii * c * wn[:, None] + (wn * wn)[:, None], 0.0))
     least = np.minimum(dist.min(axis=1), tip_dist)
     margin = 1e-9 * (wn + radii.max(axis=1) + hi) + 1e-9

@@ -325,7 +325,8 @@ def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[
                        floor=body.bottom)
     # per candidate the highest contact; on a tie the lowest particle index
     order = np.lexsort((col, -zk, rows))
-    first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]]
+    ro = rows[order]
+    first = order[np.concatenate([[True], ro[1:] != ro[:-1]])]
     r, up = rows[first], zk[first] > z[rows[first]]
     z[r[up]], support[r[up]] = zk[first][up], ks[col[first][up]]
     return np.column_stack([xy, z]), support

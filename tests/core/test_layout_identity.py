@@ -43,6 +43,9 @@ REFERENCE = [
     ("tio2-sem", (), 0, 17, 11, "2103f6b557d676ac63af6002324d622a42ca982f599abbaf7f3cbebf1adc506b"),
     ("tio2-sem", (), 0, 23, 6, "6d5e15d1984147980b7ece14292d2e7de6bb6c32e0a4f55c3f7e5fe8b800037a"),
     ("sio2-him", (), 0, 19, 36, "00b980f805a1758d5ba35c361d9c0d28a3788e569ecc142692359ed3c50a6288"),
+    # tio2-tsem came after 69eba92: digests by d17e10a, before the soft minimum's raised exp terms
+    ("tio2-tsem", (), 0, 5, 19, "3b11bc7006a1c9aac226d294c79fd053749e5b6aa1e32fa3e2cb312c6077e87a"),
+    ("tio2-tsem", (), 3, 2, 21, "ade33cd929f3b5c8c16be3067b4ae6d603a460fc1c428aca124a2c443071aa5a"),
 ]
 
 
