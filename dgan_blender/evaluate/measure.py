@@ -104,9 +104,11 @@ def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
 
 
 def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | None = None,
-                   pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print) -> dict:
+                   pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print,
+                   split_h: float | None = None) -> dict:
     """Writes OUT/instances/NAME.png (uint16, the input's full size, bar rows 0),
-    OUT/particles.csv, OUT/size_distribution.png and OUT/summary.json."""
+    OUT/particles.csv, OUT/size_distribution.png and OUT/summary.json. ``split_h``:
+    split particles at necks (``necks``; ``dgan measure`` chooses it on synthetic images)."""
     from .run import segment_sample
 
     out = Path(out)
@@ -114,7 +116,7 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
     samples = load_images(images, bar_rows, pixel_size_nm, log=log)
     rows = []
     for s in samples:
-        inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px)
+        inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px, split_h=split_h)
         if inst.max() > 65535:
             inst = np.where(inst > 65535, 0, inst)  # never in practice; keeps the PNG valid
         full = np.zeros((s.image.shape[0] + s.bar_rows, s.image.shape[1]), np.uint16)
@@ -130,6 +132,7 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
                "n_particles": len(rows), "n_particles_inner": len(inner),
                "median_diameter_nm": float(np.median(inner)) if inner else None,
                "model_seed": meta.get("seed"), "model_pixel_size_nm": meta.get("pixel_size_nm"),
-               "model_preset": meta.get("preset"), "model_data_digest": meta.get("data_digest")}
+               "model_preset": meta.get("preset"), "model_data_digest": meta.get("data_digest"),
+               "split_necks_h": split_h}
     write_json(out / "summary.json", summary)
     return summary

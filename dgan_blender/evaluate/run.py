@@ -17,7 +17,7 @@ from ..annotate import BOUNDARY, contact_sheet, semantic_mask
 from ..errors import DganError
 from ..io import write_json, write_png
 from .data import Sample, load_annotated, normalise, resample
-from .instances import MIN_AREA_PX, probabilities_to_instances
+from .instances import MIN_AREA_PX
 from .metrics import evaluate_pairs
 from .sizes import compare, instance_diameters_nm
 from .train import TrainSettings, device, predict, save_model, train
@@ -26,15 +26,25 @@ from .unet import count_parameters
 HEADLINE = ("dsc", "ap50", "pq", "ap50_min20", "pq_min20")
 
 
-def segment_sample(model, sample: Sample, pixel_size_nm: float, min_seed_px: int = 4,
-                   min_area_px: int = MIN_AREA_PX) -> np.ndarray:
-    """Instance ids at the sample's own resolution (info bar already cropped)."""
+def sample_probabilities(model, sample: Sample, pixel_size_nm: float) -> np.ndarray:
+    """(3, H, W) class probabilities at the sample's own resolution (predicted at the
+    model's pixel size, resampled back)."""
     f = sample.pixel_size_nm / pixel_size_nm
     probs = predict(model, normalise(resample(sample.image, f)))
     if abs(f - 1.0) > 1e-6:
         h, w = sample.image.shape
         probs = np.stack([cv2.resize(p, (w, h), interpolation=cv2.INTER_LINEAR) for p in probs])
-    return probabilities_to_instances(probs, min_seed_px=min_seed_px, min_area_px=min_area_px)
+    return probs
+
+
+def segment_sample(model, sample: Sample, pixel_size_nm: float, min_seed_px: int = 4,
+                   min_area_px: int = MIN_AREA_PX, split_h: float | None = None) -> np.ndarray:
+    """Instance ids at the sample's own resolution (info bar already cropped);
+    ``split_h``: split particles at necks of that depth (``necks``)."""
+    from .necks import split_necks
+
+    probs = sample_probabilities(model, sample, pixel_size_nm)
+    return split_necks(probs, split_h, min_seed_px=min_seed_px, min_area_px=min_area_px)
 
 
 def training_pixel_size(samples: list[Sample]) -> float:

@@ -107,14 +107,31 @@ def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
 
 def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
-    from ..evaluate.data import load_images
+    """First a synthetic set the model never saw (the fitted look, the run's geometry,
+    another seed) chooses how deep a neck must be to split two particles (``necks``);
+    then the real micrographs are segmented with it."""
+    from ..dataset.run import RenderJob, run
+    from ..evaluate.data import load_annotated, load_images
     from ..evaluate.measure import segment_folder
+    from ..evaluate.necks import choose_for_model
+    from ..evaluate.train import load_model
 
     fresh(out)
-    progress.update(completed=0, total=len(load_images(ctx.real, pixel_size_nm=ctx.pixel_size_nm)))
+    b = ctx.budget
+    n_real = len(load_images(ctx.real, pixel_size_nm=ctx.pixel_size_nm))
+    progress.update(completed=0, total=b.split_images + n_real)
+    val = out / "synthetic-held-out"
+    job = RenderJob(cfg=_config(ctx), count=b.split_images, out=val, seed=ctx.seed_of("segment"),
+                    workers=ctx.workers, params=ctx.dir("fit") / "params.toml")
+    if run(job)["complete"] != job.count:
+        raise DganError(f"{val}: the held-out synthetic images did not all render; run again with --resume")
+    progress.update(completed=b.split_images, info="choosing the neck depth")
+    model, meta = load_model(ctx.dir("train") / "model.pt")
+    split_h, scores = choose_for_model(model, load_annotated(val), float(meta["pixel_size_nm"]))
     summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
-                             log=lambda msg: progress.advance(1))
-    return {k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")}
+                             log=lambda msg: progress.advance(1), split_h=split_h)
+    return {**{k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")},
+            "split_necks_h": split_h, "split_scores_held_out": scores}
 
 
 def _report(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:

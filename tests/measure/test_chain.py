@@ -16,7 +16,7 @@ from .conftest import PX_NM, write_real
 pytestmark = pytest.mark.slow
 
 TINY = dict(fit_iters=4, fit_pool=2, fit_patch=64, fit_spp=2, synthetic_images=4, image_px=64, render_spp=4,
-            train_epochs=1, train_patch=64, train_batch=2)
+            train_epochs=1, train_patch=64, train_batch=2, split_images=2)
 
 
 def go(real, out, **kw):

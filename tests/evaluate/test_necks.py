@@ -1,0 +1,57 @@
+"""Splitting joined particles at necks, and choosing the depth on annotated images."""
+
+import numpy as np
+
+from dgan_blender.evaluate.necks import choose_depth, split_necks
+
+
+def _disc(shape, cy, cx, r):
+    yy, xx = np.mgrid[:shape[0], :shape[1]]
+    return (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+
+
+def _probs(interior, boundary):
+    """One-hot class probabilities: background, particle interior, boundary."""
+    p = np.zeros((3,) + interior.shape, np.float32)
+    p[1][interior] = 1
+    p[2][boundary & ~interior] = 1
+    p[0][(p[1] + p[2]) == 0] = 1
+    return p
+
+
+def _pair(shape=(64, 96), gap=0.0):
+    """Two discs of radius 12 whose interiors meet through a neck (``gap`` 0: touching)."""
+    a, b = _disc(shape, 32, 30, 12), _disc(shape, 32, 54 + gap, 12)
+    truth = np.zeros(shape, np.int32)
+    truth[a], truth[b] = 1, 2
+    inner = _disc(shape, 32, 30, 10) | _disc(shape, 32, 54 + gap, 10)
+    inner[30:35, 38:47] = True  # the interiors joined: what the network gives for touching particles
+    return _probs(inner, a | b), truth
+
+
+def test_a_neck_is_split_and_no_split_keeps_one():
+    probs, truth = _pair()
+    assert split_necks(probs, None).max() == 1
+    lab = split_necks(probs, 0.25)
+    assert lab.max() == 2
+    for k in (1, 2):  # each split particle lies on one true particle (the cut may be a pixel off)
+        share = np.bincount(truth[lab == k], minlength=3)[1:].max() / (lab == k).sum()
+        assert share > 0.97
+
+
+def test_a_round_particle_is_never_cut():
+    shape = (64, 64)
+    probs = _probs(_disc(shape, 32, 32, 14), _disc(shape, 32, 32, 16))
+    for h in (0.05, 0.1, 0.25, 0.5):
+        assert split_necks(probs, h).max() == 1
+
+
+def test_depth_is_chosen_by_panoptic_quality():
+    joined = [_pair()]
+    best, scores = choose_depth([p for p, _ in joined], [t for _, t in joined])
+    assert best is not None and scores[f"{best:g}"]["pq"] > scores["none"]["pq"]
+    shape = (64, 64)
+    single = _probs(_disc(shape, 32, 32, 10), _disc(shape, 32, 32, 12))
+    truth = _disc(shape, 32, 32, 12).astype(np.int32)
+    best, scores = choose_depth([single], [truth])
+    assert best is None  # nothing to split: ties go to no splitting
