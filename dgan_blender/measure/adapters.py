@@ -12,10 +12,12 @@ import json
 import shutil
 from pathlib import Path
 
+from ..config import read_toml
 from ..errors import DganError
 from .stages import RunContext, fresh
 
 PRESET_FILE = "preset.toml"
+REFINED_FILE = "refined-preset.toml"
 
 
 def prior_available() -> bool:
@@ -135,10 +137,20 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
 
 def _report(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    """The page and the numbers, and the run's geometry re-estimated from the particles
+    it measured (``prior/refine.py``): a preset for this material that a later run can
+    start from (``--preset RUN/refined-preset.toml``), the bootstrap done by hand."""
+    from ..prior.refine import write_refined
     from .report import build_report
 
     fresh(out)
-    return build_report(ctx, out, progress)
+    record = build_report(ctx, out, progress)
+    meta = write_refined(ctx.dir("prior") / PRESET_FILE, ctx.dir("segment") / "instances", ctx.real,
+                         out / REFINED_FILE, pixel_size_nm=ctx.pixel_size_nm, seed=ctx.seed_of("report"),
+                         layouts=ctx.budget.refine_layouts)
+    law = read_toml(out / REFINED_FILE)["particles"].get("diameter", {})
+    return {**record, "refined_preset": {"median_nm": law.get("median_nm"), "sigma_log": law.get("sigma_log"),
+                                         "particles": meta.get("particles"), "kept": meta.get("kept")}}
 
 
 ADAPTERS = {"prior": _prior, "fit": _fit, "render": _render, "train": _train,

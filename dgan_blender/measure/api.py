@@ -80,6 +80,8 @@ def publish(run: Path) -> dict[str, Path]:
     src = Path(run) / "06-report"
     paths = {}
     for name in OUTPUTS:
+        if name.endswith(".png") and not (src / name).exists():  # no particles measured: no figure
+            continue
         tmp = Path(run) / f".{name}.{os.getpid()}.tmp"
         shutil.copyfile(src / name, tmp)
         os.replace(tmp, Path(run) / name)

@@ -34,6 +34,7 @@ TABLE: dict[str, tuple] = {
     "train_patch":      (256, "fixed", 32, ""),
     "train_batch":      (8, "fixed", 1, ""),
     "split_images":     (40, "fixed", 2, "segment: held-out synthetic images that choose the neck split, ~1 min"),
+    "refine_layouts":   (16, "fixed", 2, "report: refined-preset.toml from the measured particles, ~1 min"),
 }
 # prior (~2-5 min), segmenting 30 images (~3 min) and the report (<1 min) are not scaled:
 # ~47-51 min in all, the rest is margin for a busier machine. Estimated from the README's
@@ -53,6 +54,7 @@ class Budget:
     train_patch: int
     train_batch: int
     split_images: int
+    refine_layouts: int
     minutes: float = REFERENCE_MINUTES
 
     def as_dict(self) -> dict:

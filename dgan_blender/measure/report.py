@@ -24,7 +24,7 @@ from .figures import encode_png, look_comparison, shape_histograms, size_histogr
 from .stages import STAGES, RunContext, read_marker, stage_seeds
 from .summary import elongations, read_particles, shape_statistics, size_statistics
 
-OUTPUTS = ("report.html", "summary.json", "particles.csv")
+OUTPUTS = ("report.html", "summary.json", "particles.csv", "refined-preset.toml", "refined-preset.png")
 PACKAGES = ("torch", "numpy", "mitsuba", "drjit", "bpy")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 
 def write_figure(path: Path, d_real_nm: np.ndarray, d_syn_nm: np.ndarray, law: dict, fields: list,
-                 title: str) -> None:
+                 title: str, real_label: str = "real, split", syn_label: str = "prior's layouts, same estimator") -> None:
     """``fields``: (image 0..1, label image) pairs, shown with the labels' outlines."""
     import matplotlib
 
@@ -23,10 +23,10 @@ def write_figure(path: Path, d_real_nm: np.ndarray, d_syn_nm: np.ndarray, law: d
     ax = axes[0]
     hi = float(np.percentile(np.concatenate([d_real_nm, d_syn_nm]) if d_syn_nm.size else d_real_nm, 99.5))
     bins = np.linspace(0, hi, 40)
-    ax.hist(d_real_nm, bins, density=True, alpha=0.55, label=f"real, split (n={d_real_nm.size})")
+    ax.hist(d_real_nm, bins, density=True, alpha=0.55, label=f"{real_label} (n={d_real_nm.size})")
     if d_syn_nm.size:
         ax.hist(d_syn_nm, bins, density=True, histtype="step", lw=1.6,
-                label=f"prior's layouts, same estimator (n={d_syn_nm.size})")
+                label=f"{syn_label} (n={d_syn_nm.size})")
     x = np.linspace(max(bins[1], 1e-3), hi, 300)
     med, s = law["median_nm"], max(law["sigma_log"], 1e-3)
     pdf = np.exp(-0.5 * (np.log(x / med) / s) ** 2) / (x * s * np.sqrt(2 * np.pi))

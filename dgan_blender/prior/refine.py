@@ -68,8 +68,10 @@ def theta_from(preset: dict, st: dict) -> Theta:
 
 
 def refine(preset_file: Path, instances: list[np.ndarray], px_nm: list[float], seed: int = 0,
-           passes: int = 5, layouts: int = 16, field_px: int = 384, log=lambda m: None) -> tuple[dict, dict]:
-    """(geometry tables to merge into the preset, [prior.meta.refined]) from the instances."""
+           passes: int = 5, layouts: int = 16, field_px: int = 384, log=lambda m: None,
+           found: list | None = None) -> tuple[dict, dict]:
+    """(geometry tables to merge into the preset, [prior.meta.refined]) from the instances;
+    ``found`` (a list) receives the written candidate's synthetic diameters (nm)."""
     base = {k: v for k, v in read_toml(Path(preset_file)).items() if k not in ("meta", "fitted", "prior")}
     load_config(str(preset_file))
     measured = [measure(None, 1.0, labels=lab) for lab in instances]
@@ -83,7 +85,7 @@ def refine(preset_file: Path, instances: list[np.ndarray], px_nm: list[float], s
     h = min(field_px, min(s[0] for s in shapes))
     w = min(field_px, min(s[1] for s in shapes))
     px = float(np.median(px_nm))
-    best, history, _ = calibrate(base, theta, st, 1.0, (h, w), px, passes, layouts, seed, log=log,
+    best, history, syn_nm = calibrate(base, theta, st, 1.0, (h, w), px, passes, layouts, seed, log=log,
                                  renderer=VisibleParts())
     meta = {"method": "instances of the U-Net trained on the first prior's synthetic images (off-border, >= 20 px) "
                       "measured like the first prior's estimator; calibrated against the visible parts of layouts "
@@ -91,4 +93,49 @@ def refine(preset_file: Path, instances: list[np.ndarray], px_nm: list[float], s
             "particles": int(n), "measured_median_nm": round(math.exp(st["log_median"]), 2),
             "measured_sigma_log": round(st["log_sigma"], 4), "layouts": int(layouts), "seed": int(seed),
             "calibration": history}
+    if found is not None:
+        found.append(syn_nm)
     return best.tables(), meta
+
+
+def write_refined(preset_file: Path, instances_dir: Path, real: Path, out: Path, pixel_size_nm: float | None = None,
+                  seed: int = 0, layouts: int = 16, log=lambda m: None) -> dict:
+    """The preset ``out``: ``preset_file`` with the refined geometry and a
+    [prior.meta.refined] table; a figure of the same name (.png) beside it (the network's
+    particles on the real images, what the refined prior's layouts show, a few real
+    fields outlined)."""
+    from ..config import deep_merge
+    from .figure import crops, write_figure
+    from .reader import read_micrographs
+    from .toml_out import dumps
+
+    micro = read_micrographs(real, pixel_size_nm)
+    labs = read_instances(instances_dir, micro)
+    px = [m.pixel_size_nm for m in micro]
+    syn: list = []
+    try:
+        tables, meta = refine(preset_file, labs, px, seed=seed, layouts=layouts, log=log, found=syn)
+    except DganError as exc:  # too little to go on: the first prior stands, and says why
+        tables, meta = {}, {"kept": f"the first prior, unchanged: {exc}"}
+    data = deep_merge(read_toml(Path(preset_file)), tables)
+    data.setdefault("prior", {}).setdefault("meta", {})["refined"] = meta
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(f"# {Path(preset_file).name} with its geometry re-estimated from a U-Net's particles "
+                   "(prior/refine.py); [prior.meta.refined] says how.\n" + dumps(data) + "\n")
+    try:
+        load_config(str(tmp))
+    except Exception:
+        tmp.unlink()
+        raise
+    tmp.replace(out)
+    d_real = np.concatenate([measure(None, 1.0, labels=lab).diameters_px * p for lab, p in zip(labs, px)] +
+                            [np.zeros(0)])
+    p = data["particles"]
+    if d_real.size:
+        write_figure(out.with_suffix(".png"), d_real, syn[0] if syn else np.zeros(0), p["diameter"],
+                     crops([m.image for m in micro], labs),
+                     f"refined from {len(micro)} segmented images: coverage {p['coverage']:.3f}-"
+                     f"{p.get('coverage_max', 0):.3f}, {data['agglomerates'].get('layers', '?')}",
+                     real_label="real, U-Net particles", syn_label="refined prior's layouts, visible parts")
+    return meta
