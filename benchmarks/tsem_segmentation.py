@@ -43,6 +43,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from dgan_blender.errors import DganError  # noqa: E402
 from dgan_blender.evaluate.metrics import evaluate_pairs  # noqa: E402
+from dgan_blender.evaluate.data import load_annotated  # noqa: E402
+from dgan_blender.evaluate.necks import choose_for_model  # noqa: E402
 from dgan_blender.evaluate.run import HEADLINE, overlay, segment_sample, size_comparison, write_sheet  # noqa: E402
 from dgan_blender.evaluate.train import load_model  # noqa: E402
 from dgan_blender.evaluate.train_job import train_model  # noqa: E402
@@ -59,11 +61,13 @@ TARGET_DSC, TARGET_MEDIAN_PCT = 0.93, 5.0  # issue 18's "done when"
 SIZES = ("median_error_pct", "wasserstein_nm", "ks", "n_found", "n_truth")
 
 
-def render(args, preset: str) -> Path:
-    """A synthetic training set (``dgan render`` resumes a partly done folder)."""
-    out = args.out / f"data_{preset}"
-    cmd = [sys.executable, str(ROOT / "cli.py"), "render", "--preset", preset, "--count", str(args.count),
-           "--size", str(args.size), "--seed", str(args.seed), "--workers", str(args.workers), "--out", str(out)]
+def render(args, preset: str, held_out: bool = False) -> Path:
+    """A synthetic training set (``dgan render`` resumes a partly done folder); with
+    ``held_out`` the set of ``--split-images`` (another seed) that chooses the neck split."""
+    out = args.out / (f"held_{preset}" if held_out else f"data_{preset}")
+    count, seed = (args.split_images, args.seed + 1) if held_out else (args.count, args.seed)
+    cmd = [sys.executable, str(ROOT / "cli.py"), "render", "--preset", preset, "--count", str(count),
+           "--size", str(args.size), "--seed", str(seed), "--workers", str(args.workers), "--out", str(out)]
     if args.spp:
         cmd += ["--spp", str(args.spp)]
     if args.restart:
@@ -99,13 +103,14 @@ def add_rows(results: dict, key: str, look: str, preds: dict, groups, **extra) -
                                          **scores([(s.instances, preds[s.name]) for s in subset], subset)}
 
 
-def segment_fields(model_path: Path, samples: list, min_area_px: int, sheet: Path) -> tuple[dict, list]:
+def segment_fields(model_path: Path, samples: list, min_area_px: int, sheet: Path,
+                   split_h: float | None = None) -> tuple[dict, list]:
     """Every field's instances at its own resolution, the per-image figures, and an
     overlay sheet (twin mask's outlines green, the prediction's red)."""
     model, meta = load_model(model_path)
     preds, per_image, tiles = {}, [], []
     for s in samples:
-        pred = segment_sample(model, s, meta["pixel_size_nm"], min_area_px=min_area_px)
+        pred = segment_sample(model, s, meta["pixel_size_nm"], min_area_px=min_area_px, split_h=split_h)
         preds[s.name] = pred
         one = evaluate_pairs([(s.instances, pred)])
         per_image.append({"name": s.name, **{k: round(one[k], 4) for k in HEADLINE}})
@@ -162,6 +167,8 @@ def main(argv=None) -> int:
     ap.add_argument("--restart", action="store_true",
                     help="render and train again from scratch in --out (needed to change count, size, epochs, ...)")
     ap.add_argument("--min-area-px", type=int, default=20, help="predicted instances under this are dropped")
+    ap.add_argument("--split-images", type=int, default=40,
+                    help="held-out synthetic images per look that choose the neck split (as dgan measure does)")
     args = ap.parse_args(argv)
     args.command = ["benchmarks/tsem_segmentation.py", *(a for a in (sys.argv[1:] if argv is None else argv)
                                                          if a != "--restart")]
@@ -206,6 +213,16 @@ def run(args) -> int:
                                                   args.out / f"predictions_{preset}.png")
         add_rows(results, preset, preset, preds, groups, epochs_run=trained["epochs_run"])
         minutes[f"score_{preset}"] = round((time.perf_counter() - t) / 60, 2)
+        # as dgan measure segments: necks split at the depth held-out synthetic images choose
+        t = time.perf_counter()
+        model, meta = load_model(Path(trained["model"]))
+        split_h, split_scores = choose_for_model(model, load_annotated(render(args, preset, held_out=True)),
+                                                 float(meta["pixel_size_nm"]))
+        preds, per_image[f"{preset}+necks"] = segment_fields(Path(trained["model"]), samples, args.min_area_px,
+                                                             args.out / f"predictions_{preset}_necks.png", split_h)
+        add_rows(results, f"{preset}+necks", f"{preset}, necks split (h {split_h})", preds, groups,
+                 epochs_run=trained["epochs_run"], split_h=split_h, split_scores_held_out=split_scores)
+        minutes[f"necks_{preset}"] = round((time.perf_counter() - t) / 60, 2)
     text = table(results)
     a = agree
     notes = (f"Twin masks vs the TSEM fields' Otsu foreground (particles: the minority side), "
@@ -213,7 +230,7 @@ def run(args) -> int:
              f"{a['otsu_iou_max']:.3f}), not registered {a['otsu_iou_unregistered_median']:.3f}; pooled Dice "
              f"{a['otsu_dsc_pooled']:.3f}. Shifts rows {a['shift_rows']}, columns {a['shift_cols']} px; "
              f"scored region median {100 * a['scored_fraction_median']:.1f} % of each bar-free frame.")
-    best = results.get(f"{LOOKS[0]}/all")
+    best = results.get(f"{LOOKS[0]}+necks/all")
     verdict = ""
     if best is not None:
         med = best["median_error_pct"]
