@@ -178,10 +178,18 @@ def main() -> None:
     ap.add_argument("--calib-layouts", type=int, default=8, help="dgan prior --layouts")
     ap.add_argument("--round-trip-images", type=int, default=40)
     ap.add_argument("--skip", default="", help="comma list of: real, A, B")
+    ap.add_argument("--score", action="append", default=[], metavar="NAME=PRESET",
+                    help="only score these presets (a name or a TOML file, e.g. a dgan measure run's "
+                         "01-prior/preset.toml or refined-preset.toml) against the masks; no inference")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     skip = set(args.skip.split(","))
     results = {}
+    if args.score:
+        d_true, cov_true = real_truth()
+        results["scored"] = [score(name, *preset_sizes(preset, args.layouts), d_true, cov_true)
+                             for name, preset in (item.split("=", 1) for item in args.score)]
+        skip = {"real", "A", "B"}
     if "real" not in skip:
         if not (DATA / "images").is_dir():
             sys.exit(f"{DATA}: not found")
