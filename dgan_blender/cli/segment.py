@@ -19,12 +19,16 @@ def segment(
     pixel_size_nm: PixelSizeNm = None,
     pixel_size: OldPixelSize = None,
     min_area_px: Annotated[int, typer.Option(min=0, help="Predicted instances under this many px are dropped (0: keep all).")] = 20,
+    split_necks: Annotated[float | None, typer.Option(
+        min=0.01, max=2.0, help="Split joined particles at necks this deep (x the median particle radius); "
+                                "dgan measure chooses it on held-out synthetic images (its 05-segment record). "
+                                "Default: no splitting.")] = None,
 ) -> None:
     """Writes OUT/instances/NAME.png (uint16 ids), OUT/particles.csv (equivalent diameter
     in nm, area, circularity, touching neighbours, border flag) and OUT/size_distribution.png."""
     from ..evaluate.measure import segment_folder
 
     summary = segment_folder(model, images, out, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
-                             min_area_px=min_area_px,
+                             min_area_px=min_area_px, split_h=split_necks,
                              log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps(summary))

@@ -29,6 +29,10 @@ def train_then_segment(data, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["model_data_digest"] == summary["data_digest"]
     assert (seg / "particles.csv").exists()
+    proc = dgan("segment", "--model", out / "model.pt", "--images", data / "images", "--out", tmp_path / "seg2",
+                "--pixel-size", summary["pixel_size_nm"], "--split-necks", 0.2)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["split_necks_h"] == 0.2
     return summary
 
 
