@@ -77,7 +77,7 @@ def test_the_family_becomes_particles_shape(kind, elong_q90, roundness, family, 
     calibration writes loads, and flat-faced families get meshes fine enough for edges."""
     from dgan_blender.config import deep_merge, from_dict
     from dgan_blender.prior.api import FAMILY_SHAPE, _family
-    from dgan_blender.prior.calibrate import Theta
+    from dgan_blender.prior.calibrate import Theta, synthetic_config, synthetic_set
 
     assert _family(kind, elong_q90, roundness) == family and FAMILY_SHAPE[family] == shape
     extra = {"particles": {"facets": 8}} if kind == "irregular" else {}
@@ -86,3 +86,8 @@ def test_the_family_becomes_particles_shape(kind, elong_q90, roundness, family, 
     cfg = from_dict(deep_merge(base, theta.tables()))
     assert cfg.particles.shape == shape and cfg.particles.kind == kind
     assert cfg.particles.mesh_subdivisions == (5 if shape in ("polyhedron", "rod") else 4)
+    # the calibration's own layouts (coarse meshes) come in the family and are measured
+    syn = synthetic_config(base, theta, (96, 96), 7.344)
+    assert syn.particles.shape == shape and syn.particles.mesh_subdivisions == 2
+    measured, truth, failed = synthetic_set(syn, theta, [1, 2], 4.0)
+    assert failed == 0 and len(measured) == 2 and sum(t.size for t in truth) > 0
