@@ -333,7 +333,9 @@ def _push_out(packer: Packer, body: Body, cand: np.ndarray, anchors: list[Body],
     an overshoot leaves shrinks too."""
     n = len(cand)
     other = [anchors[i // batch] for i in range(n)]
-    for i in np.flatnonzero(support >= 0):
+    dropped = support >= 0
+    dropped[beside] = False  # settled on the anchor instead
+    for i in np.flatnonzero(dropped):
         other[i] = packer.placed[support[i]]
     way = np.zeros((n, 3))
     way[:, 2] = 1.0
