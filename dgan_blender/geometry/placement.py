@@ -24,7 +24,7 @@ from .shapes import SHARP, corners
 
 _AHEAD = 16  # candidate batches made in one pass when attaching
 _AHEAD_SHARP = 1  # the same for flat-faced bodies (see _push_out)
-_PUSH_STEPS = 6
+_PUSH_STEPS = 8  # pushes, then halvings of the gap an overshoot left (6 left gaps of a few nm)
 _STEER = 162  # probes that steer a push: icosphere(2)'s directions, the first of PROBE_DIRS
 _TEST_NEXT = 1  # further candidates of the same batch tested along with the one asked for
 _TEST_AHEAD = 2  # later batches whose next candidate is tested along with the one asked for
