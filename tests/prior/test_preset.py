@@ -70,16 +70,17 @@ def test_dark_particles_choose_the_transmission_mode(tmp_path):
     ("sphere", 1.1, 0.97, "spheres", "sphere"),
     ("irregular", 1.6, 0.96, "rounded irregular solids", "ellipsoid"),
     ("irregular", 1.6, 0.90, "faceted polyhedra with sharp edges", "polyhedron"),
-    ("irregular", 2.6, 0.90, "rods/cuboids", "rod"),
+    ("irregular", 2.6, 0.90, "rods/cuboids", "polyhedron"),  # elongated, not clearly rods
+    ("irregular", 3.4, 0.90, "rods/cuboids", "rod"),
 ])
 def test_the_family_becomes_particles_shape(kind, elong_q90, roundness, family, shape):
     """The suggestion of earlier versions is now the preset's particles.shape; what the
     calibration writes loads, and flat-faced families get meshes fine enough for edges."""
     from dgan_blender.config import deep_merge, from_dict
-    from dgan_blender.prior.api import FAMILY_SHAPE, _family
+    from dgan_blender.prior.api import _family, _shape
     from dgan_blender.prior.calibrate import Theta, synthetic_config, synthetic_set
 
-    assert _family(kind, elong_q90, roundness) == family and FAMILY_SHAPE[family] == shape
+    assert _family(kind, elong_q90, roundness) == family and _shape(family, elong_q90) == shape
     extra = {"particles": {"facets": 8}} if kind == "irregular" else {}
     theta = Theta(5.1, 0.3, 0.05, 0.2, 1.6, 20, 1.0, elong_q90, 0.12, "3d", kind, extra, shape)
     base = {k: v for k, v in read_toml(PRESET_DIR / "tio2-sem.toml").items() if k not in ("meta", "fitted")}
@@ -87,7 +88,7 @@ def test_the_family_becomes_particles_shape(kind, elong_q90, roundness, family, 
     assert cfg.particles.shape == shape and cfg.particles.kind == kind
     assert cfg.particles.mesh_subdivisions == (5 if shape in ("polyhedron", "rod") else 4)
     # the calibration's own layouts (coarse meshes) come in the family and are measured
-    syn = synthetic_config(base, theta, (96, 96), 7.344)
+    syn = synthetic_config(base, theta, (160, 160), 7.344)
     assert syn.particles.shape == shape and syn.particles.mesh_subdivisions == 2
     measured, truth, failed = synthetic_set(syn, theta, [1, 2], 4.0)
     assert failed == 0 and len(measured) == 2 and sum(t.size for t in truth) > 0
