@@ -87,6 +87,13 @@ class ParticleConfig:
     roughness: dimensionless amplitude of seeded low-frequency radial noise,
     as a fraction of the radius; roughness_lobes: its angular frequency (lobes).
     mesh_subdivisions: icosphere subdivision level of each particle mesh (3: 642 vertices).
+    shape: the family of compact (kind "irregular") particles, all volume-equivalent to
+    ``diameter``: "ellipsoid" rounded elongated solids with optional facets and roughness;
+    "sphere"; "polyhedron" ``facets`` (>= 4) flat faces with sharp edges, their distances
+    varied by ``facet_depth``; "cuboid" boxes and "rod" square prisms lying down, both
+    ``elongation`` long per width; "plate" hexagonal platelets lying flat, ``elongation``
+    = diameter / thickness. Sharp families ignore roughness; mesh_subdivisions 5 keeps
+    their edges under a pixel at the presets' sizes.
     """
 
     kind: Literal["sphere", "irregular", "wire"] = "sphere"
@@ -101,6 +108,7 @@ class ParticleConfig:
     roughness: float = 0.0
     roughness_lobes: float = 3.0
     mesh_subdivisions: int = 3
+    shape: Literal["ellipsoid", "sphere", "polyhedron", "cuboid", "rod", "plate"] = "ellipsoid"
 
 
 @dataclass
@@ -513,6 +521,10 @@ def validate(cfg: SceneConfig) -> None:
     _check(0 <= p.facet_depth < 1, f"particles.facet_depth must be in 0..1, got {p.facet_depth}")
     _check(0 <= p.roughness < 0.5, f"particles.roughness must be in 0..0.5, got {p.roughness}")
     _check(0 <= p.mesh_subdivisions <= 6, f"particles.mesh_subdivisions must be in 0..6, got {p.mesh_subdivisions}")
+    _check(p.kind != "sphere" or p.shape in ("ellipsoid", "sphere"), f"particles.shape={p.shape!r} needs "
+           "particles.kind = 'irregular' (kind 'sphere' is always round)")
+    _check(p.shape != "polyhedron" or p.facets >= 4,
+           f"particles.facets must be >= 4 for particles.shape = 'polyhedron' (its faces), got {p.facets}")
     a = cfg.agglomerates
     _check(a.count >= 0, f"agglomerates.count must be >= 0, got {a.count}")
     _check(0 <= a.compactness <= 1, f"agglomerates.compactness must be in 0..1, got {a.compactness}")

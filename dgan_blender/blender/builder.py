@@ -14,6 +14,7 @@ import numpy as np
 
 from ..appearance.registry import Param, for_mode, material_value
 from ..config import LightConfig, MaterialConfig, SceneConfig, typical_size
+from ..geometry.shapes import SHARP
 from ..layout import Layout, Mesh
 
 PARTICLE_COLLECTION = "dgan_particles"
@@ -390,7 +391,9 @@ def build_scene(layout: Layout, gain: float = 1.0) -> bpy.types.Scene:
     top = 0.0
     templates: dict = {}
     for p in layout.particles:
-        obj = mesh_object(f"particle_{p.id:05d}", p.mesh, templates=templates)
+        # flat-faced families shade flat: smoothed normals would round every edge
+        smooth = (p.radius_fn or {}).get("shape") not in SHARP
+        obj = mesh_object(f"particle_{p.id:05d}", p.mesh, smooth=smooth, templates=templates)
         obj.pass_index = p.id
         obj["dgan_id"] = p.id
         obj["dgan_kind"] = p.kind

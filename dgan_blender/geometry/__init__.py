@@ -8,8 +8,9 @@ from ..config import SceneConfig
 from ..distributions import mean_size, mean_square, sample_sizes
 from ..errors import ConfigError
 from ..layout import Layout, Particle
-from .meshes import irregular_fn, particle_meshes, translated, tube_mesh
+from .meshes import particle_meshes, translated, tube_mesh
 from .placement import Body, Packer, place_agglomerates, place_random
+from .shapes import shape_fn
 from .wires import centreline, drape
 
 __all__ = ["MAX_PARTICLES", "PackingError", "check_particle_limit", "generate_layout", "particle_count"]
@@ -63,9 +64,8 @@ def generate_layout(cfg: SceneConfig, rng: np.random.Generator, seed: int, cover
         return Layout(cfg, seed, _wires(cfg, n, rng))
     diameters = np.sort(sample_sizes(cfg.particles.diameter, n, rng))[::-1]  # big ones first pack best
     p = cfg.particles
-    fns = [{"type": "sphere", "scale": 1.0} if p.kind == "sphere" else
-           irregular_fn(rng, rng.uniform(p.elongation_min, p.elongation_max), p.facets,
-                        p.facet_depth, p.roughness, p.roughness_lobes) for _ in diameters]
+    fns = [{"type": "sphere", "scale": 1.0} if p.kind == "sphere" else shape_fn(p.shape, rng, p)
+           for _ in diameters]
     meshes, fns, reach = particle_meshes(fns, diameters, p.mesh_subdivisions)
     bodies = [Body.of(fn, float(d), m.vertices, r) for fn, d, m, r in zip(fns, diameters, meshes, reach)]
     order = rng.permutation(n) if cfg.agglomerates.placement == "random" else np.arange(n)

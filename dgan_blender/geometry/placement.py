@@ -20,8 +20,12 @@ from ..config import SceneConfig
 from ..errors import ConfigError
 from .meshes import RadialFn, RowReach, radius_along, radius_by_fn, radius_groups, row_norms, same_shape
 from .overlap import PROBE_DIRS, distinct_bodies, penetration, too_deep  # noqa: F401  (penetration lived here)
+from .shapes import SHARP, corners
 
 _AHEAD = 16  # candidate batches made in one pass when attaching
+_AHEAD_SHARP = 1  # the same for flat-faced bodies (see _push_out)
+_PUSH_STEPS = 8  # pushes, then halvings of the gap an overshoot left (6 left gaps of a few nm)
+_STEER = 162  # probes that steer a push: icosphere(2)'s directions, the first of PROBE_DIRS
 _TEST_NEXT = 1  # further candidates of the same batch tested along with the one asked for
 _TEST_AHEAD = 2  # later batches whose next candidate is tested along with the one asked for
 
@@ -37,6 +41,7 @@ class Body:
     centre: np.ndarray | None = None
     probes: np.ndarray | None = None  # surface points relative to the centre
     probe_radii: np.ndarray | None = None  # the probes' distances from the centre
+    steer: np.ndarray | None = None  # flat-faced bodies: points that steer pushes (see _push_out)
 
     @classmethod
     def of(cls, fn: dict, diameter: float, vertices: np.ndarray, unit_reach: np.ndarray | None = None) -> "Body":
@@ -52,8 +57,11 @@ class Body:
         r = np.linalg.norm(vertices, axis=1)
         pr = np.linalg.norm(probes, axis=1)
         # inner radius a little under the sampled minimum: surfaces dip between vertices
+        steer = None
+        if fn.get("shape") in SHARP:  # a coarse look at the faces, and every corner
+            steer = np.vstack([probes[:_STEER], corners(fn)])
         return cls(fn, float(r.max()), float(-vertices[:, 2].min()), diameter,
-                   0.97 * float(min(r.min(), pr.min())), rf, None, probes, pr)
+                   0.97 * float(min(r.min(), pr.min())), rf, None, probes, pr, steer)
 
 
 class Packer:
@@ -226,7 +234,8 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
     member_set[members] = True
     best, best_score, found, tried = None, np.inf, 0, 0
     while tried < a.max_tries and found < 3:
-        rounds = min(_AHEAD, -(-(a.max_tries - tried) // batch))
+        ahead = _AHEAD_SHARP if _sharp(body) else _AHEAD  # sharp bodies' candidates cost a push each
+        rounds = min(ahead, -(-(a.max_tries - tried) // batch))
         anchors, phi, s, noise, states = [], [], [], [], []
         for _ in range(rounds):  # the draws of each batch, in the order one batch makes them
             anchors.append(packer.placed[members[rng.integers(len(members))]])
@@ -296,11 +305,90 @@ def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s:
             cand[beside] = _resting_contact(anchors, body, phi, beside)
     else:
         cand = _resting_contact(anchors, body, phi)
+        support = np.full(len(cand), -1)
+        beside = np.arange(len(cand))
+    if _sharp(body) or any(_sharp(o) for o in anchors):
+        _push_out(packer, body, cand, anchors, batch, support, beside)
     dist = row_norms((cand - centroid)[:, :2]) / scale
     score = a.compactness * dist + (1 - a.compactness) * noise.ravel()
     score += 0.7 * (cand[:, 2] - body.bottom) / scale  # gravity: low places first
     score[np.isnan(score)] = np.inf
     return cand.reshape(rounds, batch, 3), score.reshape(rounds, batch)
+
+
+def _sharp(body: Body) -> bool:
+    return body.fn.get("shape") in SHARP
+
+
+def _push_out(packer: Packer, body: Body, cand: np.ndarray, anchors: list[Body], batch: int,
+              support: np.ndarray, beside: np.ndarray) -> None:
+    """Move candidates of flat-faced bodies (in place) until they reach into the body
+    they rest against by at most half the overlap tolerance. Contact along the centre
+    line leaves a rounded body clear elsewhere, but flat faces meeting at an angle
+    cross far off that line (a corner of one inside the other), and nearly every such
+    candidate would fail the overlap test. Dropped candidates move up from their
+    support, the others away from their anchor horizontally, by the measured depth
+    (a radial depth: it may overshoot where a corner meets a face at a slant), then
+    by halving between the last offset too deep and the first clear one, so the gap
+    an overshoot leaves shrinks too."""
+    n = len(cand)
+    other = [anchors[i // batch] for i in range(n)]
+    dropped = support >= 0
+    dropped[beside] = False  # settled on the anchor instead
+    for i in np.flatnonzero(dropped):
+        other[i] = packer.placed[support[i]]
+    way = np.zeros((n, 3))
+    way[:, 2] = 1.0
+    centres = np.array([o.centre for o in other])
+    side = cand[beside, :2] - centres[beside, :2]
+    way[beside] = np.column_stack([side / np.maximum(row_norms(side, keepdims=True), 1e-12), np.zeros(len(beside))])
+    allowed = 0.5 * packer.tol * np.minimum(body.diameter, np.array([o.diameter for o in other]))
+    live = np.flatnonzero(np.isfinite(cand).all(axis=1))
+    live = live[~packer.plainly_out(body, cand[live])]
+    start = cand.copy()
+    off, deep, clear = np.zeros(n), np.zeros(n), np.full(n, np.inf)  # offsets: now, known too deep, known clear
+    for _ in range(_PUSH_STEPS):
+        if not len(live):
+            break
+        d = _steer_depths(body, start[live] + way[live] * off[live, None], [other[i] for i in live], centres[live])
+        over = d > allowed[live]
+        deep[live[over]] = off[live[over]]
+        clear[live[~over]] = off[live[~over]]
+        pushed = np.isfinite(clear[live]) & (clear[live] > 0)  # pushed clear: halve the gap left
+        live = live[over | pushed]
+        d = d[over | pushed]
+        open_ = ~np.isfinite(clear[live])
+        off[live] = np.where(open_, off[live] + d - 0.5 * allowed[live], 0.5 * (deep[live] + clear[live]))
+    done = np.isfinite(clear)
+    cand[done] = start[done] + way[done] * clear[done, None]
+    cand[~done] = start[~done] + way[~done] * off[~done, None]
+
+
+def _steer_depths(body: Body, at: np.ndarray, others: list[Body], centres: np.ndarray) -> np.ndarray:
+    """How deep ``body`` (centres ``at``) and ``others[k]`` reach into each other at
+    their steering points (corners and a coarse look at the faces): enough to steer
+    a candidate; ``fits`` looks exactly afterwards."""
+    k = len(others)
+    distinct, idx = distinct_bodies(others)
+    mine = _steering(body)
+    s = len(mine)
+    pts = mine[None] + (at - centres)[:, None, :]
+    dist = row_norms(pts)
+    one = radius_by_fn([o.rf for o in distinct], np.repeat(idx, s), (pts / dist[..., None]).reshape(-1, 3))
+    one = (one.reshape(k, s) - dist).max(axis=1)
+    theirs = [_steering(o) for o in distinct]
+    two = np.empty(k)
+    for j, pts_j in enumerate(theirs):  # bodies differ in their corner counts
+        rows = np.flatnonzero(idx == j)
+        pts = pts_j[None] + (centres[rows] - at[rows])[:, None, :]
+        dist = row_norms(pts)
+        r = radius_by_fn([body.rf], np.zeros(dist.size, np.intp), (pts / dist[..., None]).reshape(-1, 3))
+        two[rows] = (r.reshape(dist.shape) - dist).max(axis=1)
+    return np.maximum(np.maximum(one, two), 0.0)
+
+
+def _steering(body: Body) -> np.ndarray:
+    return body.steer if body.steer is not None else body.probes[:_STEER]
 
 
 def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[np.ndarray, np.ndarray]:

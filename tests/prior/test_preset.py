@@ -32,7 +32,8 @@ def test_written_preset_loads_and_is_deterministic(disc_folder, tmp_path):
     assert "never masks" in data["prior"]["meta"]["method"]
     # drawn discs: 16 px median at 5 nm/px = 80 nm; a round, compact powder
     assert 60 < data["prior"]["meta"]["measured_median_nm"] < 100
-    assert cfg.particles.kind == "sphere"
+    assert cfg.particles.kind == "sphere" and cfg.particles.shape == "sphere"
+    assert meta["shape_family_suggestion"] == "spheres"
     assert cfg.particles.diameter.kind == "lognormal" and cfg.particles.coverage > 0
     strip = lambda p: [ln for ln in p.read_text().splitlines() if not ln.startswith("seconds")]
     assert strip(a) == strip(b)
@@ -63,3 +64,31 @@ def test_dark_particles_choose_the_transmission_mode(tmp_path):
     assert read_toml(out)["prior"]["meta"]["polarity"] == "dark"
     assert cfg.imaging.mode == "transmission" and cfg.fitted == {}
     assert "particle.tr_attenuation_per_nm" in param_specs(cfg)
+
+
+@pytest.mark.parametrize("kind, elong_q90, roundness, family, shape", [
+    ("sphere", 1.1, 0.97, "spheres", "sphere"),
+    ("irregular", 1.6, 0.96, "rounded irregular solids", "ellipsoid"),
+    ("irregular", 1.6, 0.90, "faceted polyhedra with sharp edges", "polyhedron"),
+    ("irregular", 2.6, 0.90, "rods/cuboids", "polyhedron"),  # elongated, not clearly rods
+    ("irregular", 3.4, 0.90, "rods/cuboids", "rod"),
+])
+def test_the_family_becomes_particles_shape(kind, elong_q90, roundness, family, shape):
+    """The suggestion of earlier versions is now the preset's particles.shape; what the
+    calibration writes loads, and flat-faced families get meshes fine enough for edges."""
+    from dgan_blender.config import deep_merge, from_dict
+    from dgan_blender.prior.api import _family, _shape
+    from dgan_blender.prior.calibrate import Theta, synthetic_config, synthetic_set
+
+    assert _family(kind, elong_q90, roundness) == family and _shape(family, elong_q90) == shape
+    extra = {"particles": {"facets": 8}} if kind == "irregular" else {}
+    theta = Theta(5.1, 0.3, 0.05, 0.2, 1.6, 20, 1.0, elong_q90, 0.12, "3d", kind, extra, shape)
+    base = {k: v for k, v in read_toml(PRESET_DIR / "tio2-sem.toml").items() if k not in ("meta", "fitted")}
+    cfg = from_dict(deep_merge(base, theta.tables()))
+    assert cfg.particles.shape == shape and cfg.particles.kind == kind
+    assert cfg.particles.mesh_subdivisions == (5 if shape in ("polyhedron", "rod") else 4)
+    # the calibration's own layouts (coarse meshes) come in the family and are measured
+    syn = synthetic_config(base, theta, (160, 160), 7.344)
+    assert syn.particles.shape == shape and syn.particles.mesh_subdivisions == 2
+    measured, truth, failed = synthetic_set(syn, theta, [1, 2], 4.0)
+    assert failed == 0 and len(measured) == 2 and sum(t.size for t in truth) > 0

@@ -1,0 +1,198 @@
+"""Shape families of compact particles: exact radial extents, flat faces, packing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from dgan_blender.config import load_config
+from dgan_blender.dataset.sample import sample_seed
+from dgan_blender.errors import ConfigError
+from dgan_blender.geometry import generate_layout
+from dgan_blender.geometry.meshes import mesh_volume, particle_mesh, radius_along
+from dgan_blender.geometry.shapes import SHAPES, closes, shape_fn
+
+FAMILIES = [s for s in SHAPES if s != "ellipsoid"]
+
+# recorded from the code before particles.shape existed (d17e10a): sha256 over every
+# particle's vertices, faces, centre, sizes and radius_fn, as in tests/core/test_layout_identity.py
+BEFORE = [
+    ("tio2-sem", (), 11, 0, 11, "2f0285badcfebd3583437ee110af65da8d6939d03a5edb0390bbb1b9460c18f5"),
+    ("tio2-sem", (), 11, 1, 5, "d567ab969e5c4f7a30be2fde9d93ff99f53de690f24688364b0084aa18cc02bd"),
+    ("tio2-sem", ("agglomerates.layers=2d",), 5, 2, 7, "29db9d027751b1370192baaf4332956dd4ba493b54ae3418d46fdde416f35894"),
+    ("sio2-him", (), 11, 0, 36, "536b2e6c689f66118abf7330b5edaca038befd15d0529b2ae063c4ea5776921f"),
+    ("tio2-sem", ("particles.facets=0", "particles.roughness=0.0"), 3, 0, 14,
+     "c4d14cee5139a5c35dfca21c31f84a3985f6b9b1f3bc289f61ac9c247d4a73cb"),
+]
+
+
+def digest(lay) -> str:
+    h = hashlib.sha256()
+    for p in lay.particles:
+        h.update(np.ascontiguousarray(p.mesh.vertices, np.float64).tobytes())
+        h.update(np.ascontiguousarray(p.mesh.faces, np.int64).tobytes())
+        h.update(np.ascontiguousarray(p.center_nm, np.float64).tobytes())
+        h.update(np.array([p.diameter_nm, p.length_nm, p.agglomerate, p.id], np.float64).tobytes())
+        h.update(json.dumps(p.radius_fn, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def make(preset, overrides, seed, index=0):
+    cfg = load_config(preset, list(overrides))
+    s = sample_seed(seed, index)
+    return generate_layout(cfg, np.random.default_rng(s), s)
+
+
+@pytest.mark.parametrize("preset, overrides, seed, index, n, sha", BEFORE)
+@pytest.mark.parametrize("explicit", [False, True])
+def test_default_ellipsoid_is_byte_identical_to_before(preset, overrides, seed, index, n, sha, explicit):
+    extra = ("particles.shape=ellipsoid",) if explicit else ()
+    lay = make(preset, overrides + extra, seed, index)
+    assert len(lay.particles) == n
+    assert digest(lay) == sha
+
+
+def _cfg(shape, *more):
+    return load_config("tio2-sem", [f"particles.shape={shape}", "particles.elongation_max=3.0", *more]).particles
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_radius_along_is_the_mesh_and_the_diameter_volume_equivalent(shape, seed):
+    fn = shape_fn(shape, np.random.default_rng(seed), _cfg(shape))
+    mesh, fn = particle_mesh(fn, 150.0, 4)
+    r = np.linalg.norm(mesh.vertices, axis=1)
+    assert np.allclose(radius_along(fn, mesh.vertices / r[:, None]), r, rtol=1e-12, atol=0)
+    assert mesh_volume(mesh.vertices, mesh.faces) == pytest.approx(np.pi / 6 * 150.0 ** 3, rel=1e-9)
+    if shape == "sphere":
+        assert np.ptp(r) < 1e-9 * r[0] and r[0] == pytest.approx(75.0, rel=2e-3)  # the mesh's facets cut in
+    else:
+        assert r.max() / r.min() > 1.1
+
+
+@pytest.mark.parametrize("shape", ["polyhedron", "cuboid", "rod", "plate"])
+def test_sharp_families_have_flat_faces(shape):
+    """Most of the surface (by area) is triangles whose three corners lie on one plane of
+    the body: flat faces, not rounded ones; what is left, the strip of triangles across
+    each edge, narrows as the subdivision level rises."""
+    fn = shape_fn(shape, np.random.default_rng(4), _cfg(shape))
+    share = []
+    for level in (3, 5):
+        mesh, fn = particle_mesh(fn, 150.0, level)
+        local = mesh.vertices @ np.asarray(fn["rotation"]).reshape(3, 3)
+        gap = np.asarray(fn["offsets"])[None, :] * fn["scale"] - local @ np.asarray(fn["planes"]).T
+        assert gap.min() > -1e-9 * fn["scale"]  # inside every half-space
+        on = gap < 1e-6 * fn["scale"]  # (vertex, plane): the vertex lies on that plane
+        tri = mesh.vertices[mesh.faces]
+        area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+        flat = (on[mesh.faces[:, 0]] & on[mesh.faces[:, 1]] & on[mesh.faces[:, 2]]).any(axis=1)
+        share.append(float(area[flat].sum() / area.sum()))
+    assert share[0] > 0.6 and share[1] > share[0] and share[1] > 0.85, share
+    assert fn["shape"] == shape
+
+
+def test_the_ellipsoid_circumscribes_the_corners():
+    """Corners stay sharp: the ellipsoid bound of the soft minimum lies well outside the
+    polytope along every direction, so it never rounds a corner."""
+    fn = shape_fn("polyhedron", np.random.default_rng(7), _cfg("polyhedron"))
+    dirs = np.random.default_rng(0).standard_normal((20000, 3))
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    local = dirs @ np.asarray(fn["rotation"]).reshape(3, 3)
+    ell = 1.0 / np.linalg.norm(local / np.asarray(fn["axes"]), axis=1)
+    cos = local @ np.asarray(fn["planes"]).T
+    poly = np.where(cos > 1e-6, np.asarray(fn["offsets"]) / np.maximum(cos, 1e-6), np.inf).min(axis=1)
+    assert (ell > 1.04 * poly).all()
+    assert np.allclose(radius_along(fn, dirs), poly, rtol=0, atol=2e-3)
+
+
+def test_normals_close_around_the_centre():
+    assert closes(np.vstack([np.eye(3), -np.eye(3)]))
+    assert not closes(np.vstack([np.eye(3), [[-1.0, 0.0, 0.0]]]))  # open towards -y, -z
+    for n in (4, 5, 8, 20):
+        fn = shape_fn("polyhedron", np.random.default_rng(n), _cfg("polyhedron", f"particles.facets={n}"))
+        assert len(fn["planes"]) == n
+
+
+def test_rods_and_plates_lie_on_the_substrate():
+    for seed in range(5):
+        rod = shape_fn("rod", np.random.default_rng(seed), _cfg("rod", "particles.elongation_min=3.0"))
+        rot = np.asarray(rod["rotation"]).reshape(3, 3)
+        assert abs(rot[2, 0]) < np.sin(np.radians(10.5))  # the long axis lies down
+        mesh, _ = particle_mesh(rod, 100.0, 4)
+        ext = np.ptp(mesh.vertices @ rot, axis=0)
+        assert ext[0] / ext[1] == pytest.approx(3.0, rel=0.05) and ext[1] == pytest.approx(ext[2], rel=0.05)
+        plate = shape_fn("plate", np.random.default_rng(seed), _cfg("plate", "particles.elongation_min=4.0",
+                                                                          "particles.elongation_max=4.0"))
+        rot = np.asarray(plate["rotation"]).reshape(3, 3)
+        assert rot[2, 2] > np.cos(np.radians(15.0))  # the thin axis stands up
+        mesh, _ = particle_mesh(plate, 100.0, 4)
+        ext = np.ptp(mesh.vertices @ rot, axis=0)
+        assert 0.85 * 4.0 < ext[:2].min() / ext[2] < 1.2 * 4.0  # diameter / thickness ~ elongation
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_layouts_pack_at_coverage_0_2_without_overlap(shape):
+    lay = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
+                            "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
+    tol = lay.config.agglomerates.overlap_tolerance
+    ps = lay.particles
+    assert len(ps) > 5
+    for i, p in enumerate(ps):
+        for q in ps[i + 1:]:
+            if np.linalg.norm(p.center_nm - q.center_nm) > (p.diameter_nm + q.diameter_nm) * 2.0:
+                continue
+            assert _penetration(p, q) <= tol + 0.01
+            assert _penetration(q, p) <= tol + 0.01
+        assert p.mesh.vertices[:, 2].min() >= -tol * p.diameter_nm - 1e-6
+    again = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
+                              "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
+    assert digest(again) == digest(lay)
+
+
+def _penetration(p, q):
+    """Deepest vertex of q inside p, as a fraction of the smaller diameter."""
+    v = q.mesh.vertices - p.center_nm
+    d = np.linalg.norm(v, axis=1)
+    return (radius_along(p.radius_fn, v / d[:, None]) - d).max() / min(p.diameter_nm, q.diameter_nm)
+
+
+def test_families_differ_and_seeds_matter():
+    a = make("tio2-sem", ["particles.shape=cuboid"], 2)
+    b = make("tio2-sem", ["particles.shape=polyhedron"], 2)
+    c = make("tio2-sem", ["particles.shape=cuboid"], 3)
+    assert len({digest(a), digest(b), digest(c)}) == 3
+    assert all(p.radius_fn["shape"] == "cuboid" for p in a.particles)
+
+
+def test_bad_shapes_are_one_line_config_errors():
+    with pytest.raises(ConfigError, match=r"particles.shape: 'cube' is not one of 'ellipsoid', 'sphere', "
+                                          r"'polyhedron', 'cuboid', 'rod', 'plate'"):
+        load_config("tio2-sem", ["particles.shape=cube"])
+    with pytest.raises(ConfigError, match=r"particles.shape='rod' needs particles.kind = 'irregular'"):
+        load_config("sio2-him", ["particles.shape=rod"])
+    with pytest.raises(ConfigError, match=r"particles.facets must be >= 4 for particles.shape = 'polyhedron'"):
+        load_config("tio2-sem", ["particles.shape=polyhedron", "particles.facets=3"])
+    assert load_config("sio2-him", ["particles.shape=sphere"]).particles.shape == "sphere"
+
+
+@pytest.mark.parametrize("shape", ["polyhedron", "cuboid"])
+def test_pushed_clear_particles_still_touch_their_agglomerate(shape):
+    """Flat-faced candidates are pushed out of a corner's overlap, not beyond: every
+    particle of an agglomerate comes within a few % of a diameter of another member."""
+    checked = 0
+    for seed in (5, 6, 7):
+        lay = make("tio2-sem", [f"particles.shape={shape}", "agglomerates.layers=2d", "particles.coverage=0.15",
+                                "particles.coverage_max=0", "image.width_px=160", "image.height_px=160"], seed)
+        ps = lay.particles
+        labels = np.array([p.agglomerate for p in ps])
+        for i, p in enumerate(ps):
+            mates = [q for j, q in enumerate(ps) if j != i and labels[j] == labels[i]]
+            if not mates:
+                continue
+            gap = min(-max(_penetration(p, q), _penetration(q, p)) for q in mates)
+            assert gap < 0.05, f"particle {p.id} stands {gap:.3f} diameters off its agglomerate"
+            checked += 1
+    assert checked >= 8
