@@ -71,6 +71,11 @@ class ImageConfig:
     pixel_size_nm: float = 7.344
 
 
+# particle shape families with flat faces: shaded flat, not smoothed (here, not in
+# geometry/, so the Blender adapter reads it without importing the geometry package)
+FLAT_FACED = ("polyhedron", "cuboid", "rod", "plate")
+
+
 @dataclass
 class ParticleConfig:
     """What each particle looks like and how many there are.

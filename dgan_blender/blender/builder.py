@@ -13,8 +13,7 @@ import bpy
 import numpy as np
 
 from ..appearance.registry import Param, for_mode, material_value
-from ..config import LightConfig, MaterialConfig, SceneConfig, typical_size
-from ..geometry.shapes import SHARP
+from ..config import FLAT_FACED, LightConfig, MaterialConfig, SceneConfig, typical_size
 from ..layout import Layout, Mesh
 
 PARTICLE_COLLECTION = "dgan_particles"
@@ -392,7 +391,7 @@ def build_scene(layout: Layout, gain: float = 1.0) -> bpy.types.Scene:
     templates: dict = {}
     for p in layout.particles:
         # flat-faced families shade flat: smoothed normals would round every edge
-        smooth = (p.radius_fn or {}).get("shape") not in SHARP
+        smooth = (p.radius_fn or {}).get("shape") not in FLAT_FACED
         obj = mesh_object(f"particle_{p.id:05d}", p.mesh, smooth=smooth, templates=templates)
         obj.pass_index = p.id
         obj["dgan_id"] = p.id

@@ -20,10 +20,11 @@ import itertools
 
 import numpy as np
 
+from ..config import FLAT_FACED
 from .meshes import icosphere, irregular_fn, random_rotation
 
 SHAPES = ("ellipsoid", "sphere", "polyhedron", "cuboid", "rod", "plate")
-SHARP = ("polyhedron", "cuboid", "rod", "plate")  # flat faces: shaded flat, not smoothed
+SHARP = FLAT_FACED  # flat faces: shaded flat, not smoothed
 SOFT = 1e-3  # soft-minimum width of the sharp families, a fraction of the unit-scale radius
 MARGIN = 0.05  # the circumscribing ellipsoid stays this share outside every corner
 TILT = np.radians(10.0)  # rods and plates lie on the substrate, tilted by at most this
