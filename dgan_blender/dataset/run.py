@@ -233,6 +233,9 @@ def _render(job: RenderJob, store: DatasetStore, progress) -> dict:
     elif tasks:
         rendered, failures = _run_dask(job, tasks, cfg_data, params, store, progress)
     seconds = time.perf_counter() - t0
+    # a worker killed between writing a file and renaming it leaves its temp file; the
+    # lock says no other writer exists, and its sample was redone by another worker
+    store.prepare()
     final = store.repair_manifest(job.count, below=job.count)  # a shrunk --count: listed as asked
     complete = [i for i in range(job.count) if i in final]
     coco = store.write_coco(complete, f"dgan-blender {job.cfg.name} seed {job.seed}")
