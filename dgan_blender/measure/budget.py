@@ -37,8 +37,10 @@ TABLE: dict[str, tuple] = {
     "refine_layouts":   (16, "fixed", 2, "report: refined-preset.toml from the measured particles, ~1 min"),
 }
 # prior (~2-5 min), segmenting 30 images (~3 min) and the report (<1 min) are not scaled:
-# ~47-51 min in all, the rest is margin for a busier machine. Estimated from the README's
-# figures, not yet measured as one run (benchmarks/measure_tio2_sem.py is to do that).
+# ~47-51 min in all, the rest is margin for a busier machine. Measured on the 30 BAM SEM
+# images (README, "Measure your own micrographs"): 45.9 min of stage time on a contended
+# machine, with two resumes - not yet one clean uninterrupted run. A flat-faced prior
+# (particles.shape polyhedron/cuboid/rod/plate) makes the prior stage several times longer.
 
 
 @dataclass(frozen=True)
