@@ -9,6 +9,7 @@ imaged field spans [0, width_nm] x [0, height_nm]; the substrate is the plane z 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,3 +88,17 @@ class Layout:
                 for m in header["particles"]
             ]
         return cls(config=from_dict(header["config"]), seed=header["seed"], particles=particles)
+
+
+def layout_digest(layout: Layout) -> str:
+    """sha256 over every particle's vertices, faces, centre, sizes and radius function:
+    what "the same layout" means when code that makes layouts changes (the identity
+    tests hold new code to digests recorded from the old)."""
+    h = hashlib.sha256()
+    for p in layout.particles:
+        h.update(np.ascontiguousarray(p.mesh.vertices, np.float64).tobytes())
+        h.update(np.ascontiguousarray(p.mesh.faces, np.int64).tobytes())
+        h.update(np.ascontiguousarray(p.center_nm, np.float64).tobytes())
+        h.update(np.array([p.diameter_nm, p.length_nm, p.agglomerate, p.id], np.float64).tobytes())
+        h.update(json.dumps(p.radius_fn, sort_keys=True).encode())
+    return h.hexdigest()

@@ -6,8 +6,6 @@ one ulp anywhere changes the digest. Seeds are a data set's per-sample seeds."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ from dgan_blender.config import load_config
 from dgan_blender.dataset.sample import sample_seed
 from dgan_blender.errors import ConfigError
 from dgan_blender.geometry import generate_layout
+from dgan_blender.layout import layout_digest
 
 # (preset, overrides, data-set seed, sample index, particles, sha256 of the original layout)
 REFERENCE = [
@@ -47,17 +46,6 @@ REFERENCE = [
     ("tio2-tsem", (), 0, 5, 19, "3b11bc7006a1c9aac226d294c79fd053749e5b6aa1e32fa3e2cb312c6077e87a"),
     ("tio2-tsem", (), 3, 2, 21, "ade33cd929f3b5c8c16be3067b4ae6d603a460fc1c428aca124a2c443071aa5a"),
 ]
-
-
-def layout_digest(lay) -> str:
-    h = hashlib.sha256()
-    for p in lay.particles:
-        h.update(np.ascontiguousarray(p.mesh.vertices, np.float64).tobytes())
-        h.update(np.ascontiguousarray(p.mesh.faces, np.int64).tobytes())
-        h.update(np.ascontiguousarray(p.center_nm, np.float64).tobytes())
-        h.update(np.array([p.diameter_nm, p.length_nm, p.agglomerate, p.id], np.float64).tobytes())
-        h.update(json.dumps(p.radius_fn, sort_keys=True).encode())
-    return h.hexdigest()
 
 
 def make(preset, overrides, seed, index):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from dgan_blender.errors import ConfigError
 from dgan_blender.geometry import generate_layout
 from dgan_blender.geometry.meshes import mesh_volume, particle_mesh, radius_along
 from dgan_blender.geometry.shapes import SHAPES, closes, shape_fn
+from dgan_blender.layout import layout_digest
 
 FAMILIES = [s for s in SHAPES if s != "ellipsoid"]
 
@@ -29,17 +28,6 @@ BEFORE = [
 ]
 
 
-def digest(lay) -> str:
-    h = hashlib.sha256()
-    for p in lay.particles:
-        h.update(np.ascontiguousarray(p.mesh.vertices, np.float64).tobytes())
-        h.update(np.ascontiguousarray(p.mesh.faces, np.int64).tobytes())
-        h.update(np.ascontiguousarray(p.center_nm, np.float64).tobytes())
-        h.update(np.array([p.diameter_nm, p.length_nm, p.agglomerate, p.id], np.float64).tobytes())
-        h.update(json.dumps(p.radius_fn, sort_keys=True).encode())
-    return h.hexdigest()
-
-
 def make(preset, overrides, seed, index=0):
     cfg = load_config(preset, list(overrides))
     s = sample_seed(seed, index)
@@ -52,7 +40,7 @@ def test_default_ellipsoid_is_byte_identical_to_before(preset, overrides, seed, 
     extra = ("particles.shape=ellipsoid",) if explicit else ()
     lay = make(preset, overrides + extra, seed, index)
     assert len(lay.particles) == n
-    assert digest(lay) == sha
+    assert layout_digest(lay) == sha
 
 
 def _cfg(shape, *more):
@@ -149,7 +137,7 @@ def test_layouts_pack_at_coverage_0_2_without_overlap(shape):
         assert p.mesh.vertices[:, 2].min() >= -tol * p.diameter_nm - 1e-6
     again = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
                               "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
-    assert digest(again) == digest(lay)
+    assert layout_digest(again) == layout_digest(lay)
 
 
 def _penetration(p, q):
@@ -163,7 +151,7 @@ def test_families_differ_and_seeds_matter():
     a = make("tio2-sem", ["particles.shape=cuboid"], 2)
     b = make("tio2-sem", ["particles.shape=polyhedron"], 2)
     c = make("tio2-sem", ["particles.shape=cuboid"], 3)
-    assert len({digest(a), digest(b), digest(c)}) == 3
+    assert len({layout_digest(a), layout_digest(b), layout_digest(c)}) == 3
     assert all(p.radius_fn["shape"] == "cuboid" for p in a.particles)
 
 
