@@ -26,6 +26,21 @@ from .metrics import drop_small, evaluate_pairs
 GRID: tuple = (None, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1, 0.05)
 
 
+def deep_maxima(mask: np.ndarray, depth: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(distance transform of ``mask``, seeds, their count): one seed per maximum of the
+    distance at least ``depth`` deep, found per 8-connected part of the mask (h_maxima
+    sorts its whole input: per part keeps that cheap). Also the prior's watershed seeds."""
+    dist = ndi.distance_transform_edt(mask)
+    comp, _ = ndi.label(mask, structure=EIGHT)
+    peaks = np.zeros(mask.shape, bool)
+    for i, sl in enumerate(ndi.find_objects(comp), start=1):
+        sl = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in sl)
+        own = comp[sl] == i
+        peaks[sl] |= h_maxima(np.where(own, dist[sl], 0.0), depth).astype(bool) & own
+    seeds, n = ndi.label(peaks, structure=EIGHT)
+    return dist, seeds, n
+
+
 def split_necks(probs: np.ndarray, h: float | None, min_seed_px: int = 4, min_area_px: int = 0) -> np.ndarray:
     """probs (3, H, W) -> instances; ``h`` None: the plain interior seeds."""
     base = probabilities_to_instances(probs, min_seed_px=min_seed_px, min_area_px=min_area_px)
@@ -39,14 +54,7 @@ def split_necks(probs: np.ndarray, h: float | None, min_seed_px: int = 4, min_ar
     if not areas.size:
         return base
     depth = max(1.0, h * float(np.sqrt(np.median(areas) / np.pi)))
-    dist = ndi.distance_transform_edt(interior)
-    comp, _ = ndi.label(interior, structure=EIGHT)
-    peaks = np.zeros(fg.shape, bool)
-    for i, sl in enumerate(ndi.find_objects(comp), start=1):  # per component: h_maxima sorts its input
-        sl = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in sl)
-        own = comp[sl] == i
-        peaks[sl] |= h_maxima(np.where(own, dist[sl], 0.0), depth).astype(bool) & own
-    seeds, n = ndi.label(peaks, structure=EIGHT)
+    dist, seeds, n = deep_maxima(interior, depth)
     lab = watershed(-dist, seeds, mask=fg, connectivity=1)
     rest, _ = ndi.label(fg & (lab == 0), structure=FOUR)
     lab = np.where(rest > 0, rest + n, lab)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.measure import regionprops
-from skimage.morphology import h_maxima
 from skimage.segmentation import watershed
+
+from ..evaluate.necks import deep_maxima
 
 MIN_AREA_PX = 20
 SOLID = 0.9  # a convex blob: a single particle
@@ -87,15 +88,7 @@ def split(fg: np.ndarray, radius_px: float, cuts: np.ndarray | None = None) -> n
     ``cuts`` (seams between particles) are taken out of the mask the distances are
     measured in, then flooded back."""
     inner = fg & ~cuts if cuts is not None else fg
-    dist = ndi.distance_transform_edt(inner)
-    h = max(1.0, H_FRACTION * float(radius_px))
-    peaks = np.zeros(fg.shape, bool)
-    comp, _ = ndi.label(inner, structure=EIGHT)
-    for i, sl in enumerate(ndi.find_objects(comp), start=1):  # per component: h_maxima sorts its input
-        sl = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in sl)
-        d = np.where(comp[sl] == i, dist[sl], 0.0)
-        peaks[sl] |= h_maxima(d, h).astype(bool) & (comp[sl] == i)
-    seeds, _ = ndi.label(peaks, structure=EIGHT)
+    dist, seeds, _ = deep_maxima(inner, max(1.0, H_FRACTION * float(radius_px)))
     lab = watershed(-dist, seeds, mask=fg)
     rest, _ = ndi.label(fg & (lab == 0), structure=EIGHT)
     return np.where(rest > 0, rest + lab.max(), lab).astype(np.int32)
