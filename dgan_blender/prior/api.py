@@ -24,7 +24,7 @@ from .figure import crops, write_figure
 from .law import loguniform_from_moments, statistics
 from .reader import read_micrographs
 from .segments import measure, single_particles
-from .toml_out import dumps
+from .toml_out import write_preset
 
 MIN_PARTICLES = 10
 MIN_SEPARATION = 10.0  # ground noise alone splits into classes ~6 widths apart; BAM TiO2 SEM: 51
@@ -243,17 +243,8 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
         data["fitted"] = base_data["fitted"]
     meta["seconds"] = round(time.time() - t0, 1)
     data["prior"] = {"meta": meta}
-    text = (f"# Written by dgan prior from {real_dir} (images only, no masks); base preset {base}.\n"
-            "# [prior.meta] says how each value was found.\n" + dumps(data) + "\n")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text)
-    try:
-        load_config(str(tmp))  # what is written must load
-    except Exception:
-        tmp.unlink()
-        raise
-    tmp.replace(out)
+    write_preset(out, data, f"# Written by dgan prior from {real_dir} (images only, no masks); base preset {base}.\n"
+                            "# [prior.meta] says how each value was found.\n")
     d_real = np.concatenate([m.diameters_px * p for m, p in zip(real["measured"], real["px"])])
     law = data["particles"]["diameter"]
     fields = crops([m.image for m in micro], [m.labels for m in real["measured"]])

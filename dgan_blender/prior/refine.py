@@ -107,7 +107,7 @@ def write_refined(preset_file: Path, instances_dir: Path, real: Path, out: Path,
     from ..config import deep_merge
     from .figure import crops, write_figure
     from .reader import read_micrographs
-    from .toml_out import dumps
+    from .toml_out import write_preset
 
     micro = read_micrographs(real, pixel_size_nm)
     labs = read_instances(instances_dir, micro)
@@ -120,15 +120,8 @@ def write_refined(preset_file: Path, instances_dir: Path, real: Path, out: Path,
     data = deep_merge(read_toml(Path(preset_file)), tables)
     data.setdefault("prior", {}).setdefault("meta", {})["refined"] = meta
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(f"# {Path(preset_file).name} with its geometry re-estimated from a U-Net's particles "
-                   "(prior/refine.py); [prior.meta.refined] says how.\n" + dumps(data) + "\n")
-    try:
-        load_config(str(tmp))
-    except Exception:
-        tmp.unlink()
-        raise
-    tmp.replace(out)
+    write_preset(out, data, f"# {Path(preset_file).name} with its geometry re-estimated from a U-Net's particles "
+                            "(prior/refine.py); [prior.meta.refined] says how.\n")
     d_real = np.concatenate([measure(None, 1.0, labels=lab).diameters_px * p for lab, p in zip(labs, px)] +
                             [np.zeros(0)])
     p = data["particles"]

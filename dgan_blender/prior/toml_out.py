@@ -46,3 +46,22 @@ def dumps(data: dict, prefix: str = "") -> str:
             for item in v:
                 out += f"\n\n[[{name}]]\n" + dumps(item, name)
     return out.strip("\n") if not prefix else out
+
+
+def write_preset(out, data: dict, header: str) -> None:
+    """``header`` (comment lines) and ``data`` as a preset file, written only if it loads
+    (through a temp file renamed into place: no half-written or unloadable preset)."""
+    from pathlib import Path
+
+    from ..config import load_config
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(header + dumps(data) + "\n")
+    try:
+        load_config(str(tmp))  # what is written must load
+    except Exception:
+        tmp.unlink()
+        raise
+    tmp.replace(out)
