@@ -19,6 +19,7 @@ from ..io import write_json, write_png
 from .data import Sample, load_annotated, normalise, resample
 from .instances import MIN_AREA_PX
 from .metrics import evaluate_pairs
+from .necks import split_necks
 from .sizes import compare, instance_diameters_nm
 from .train import TrainSettings, device, predict, save_model, train
 from .unet import count_parameters
@@ -41,8 +42,6 @@ def segment_sample(model, sample: Sample, pixel_size_nm: float, min_seed_px: int
                    min_area_px: int = MIN_AREA_PX, split_h: float | None = None) -> np.ndarray:
     """Instance ids at the sample's own resolution (info bar already cropped);
     ``split_h``: split particles at necks of that depth (``necks``)."""
-    from .necks import split_necks
-
     probs = sample_probabilities(model, sample, pixel_size_nm)
     return split_necks(probs, split_h, min_seed_px=min_seed_px, min_area_px=min_area_px)
 

@@ -277,7 +277,8 @@ def cpu_threads(n: int | None):
     per CPU this process may use, set explicitly (an OMP_NUM_THREADS=1 that a Dask
     nanny left in the environment would otherwise make it one)."""
     before = torch.get_num_threads()
-    torch.set_num_threads(n or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else n or before)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else before
+    torch.set_num_threads(n or usable)
     try:
         yield
     finally:
