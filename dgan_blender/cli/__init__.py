@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import logging
+import signal
 import sys
+import threading
 
 import typer
 
@@ -60,6 +63,7 @@ def os_error_line(exc: OSError) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2; OS errors one
     line and exit 1; Ctrl-C one line and exit 130 - never a traceback."""
+    _quiet_on_interrupt()
     try:
         app(args=argv, standalone_mode=True)
     except DganError as exc:
@@ -74,6 +78,21 @@ def main(argv: list[str] | None = None) -> None:
         if exc.code == INTERRUPTED:
             _interrupted()
         raise
+
+
+def _on_sigint(signum, frame):  # noqa: ARG001 - a signal handler's signature
+    # Dask's client, unwinding from the interrupt on its event-loop thread, logged an
+    # ERROR with a traceback of its own (distributed 2025: NameError in sync's cancel
+    # callback; the scheduler's "Couldn't gather keys") before this line was printed.
+    # From the Ctrl-C on, the job's only words are the one line below.
+    logging.disable(logging.CRITICAL)
+    raise KeyboardInterrupt
+
+
+def _quiet_on_interrupt() -> None:
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
 
 
 def _interrupted() -> int:
