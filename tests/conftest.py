@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from dgan_blender.config import load_config
+from dgan_blender.geometry.meshes import radius_along
 from dgan_blender.layout import Layout, Mesh, Particle
 
 
@@ -33,3 +34,17 @@ def two_sphere_layout():
     particles = [Particle(i + 1, "sphere", np.array(c), 2 * r, uv_sphere(c, r))
                  for i, (c, r) in enumerate(spheres)]
     return Layout(cfg, 0, particles)
+
+
+def _max_penetration(p, q):
+    """Deepest vertex of q inside p, as a fraction of the smaller diameter (exact for
+    the star-shaped solids: a point is inside when nearer than the surface along its ray).
+    Vertex-based on purpose: an oracle independent of geometry/overlap.py."""
+    v = q.mesh.vertices - p.center_nm
+    d = np.linalg.norm(v, axis=1)
+    return (radius_along(p.radius_fn, v / d[:, None]) - d).max() / min(p.diameter_nm, q.diameter_nm)
+
+
+@pytest.fixture
+def max_penetration():
+    return _max_penetration

@@ -15,21 +15,13 @@ def layout(preset, overrides=(), seed=0):
     return generate_layout(cfg, np.random.default_rng(seed), seed)
 
 
-def max_penetration(p, q):
-    """Deepest vertex of q inside p, as a fraction of the smaller diameter (exact for
-    the star-shaped solids: a point is inside when nearer than the surface along its ray)."""
-    v = q.mesh.vertices - p.center_nm
-    d = np.linalg.norm(v, axis=1)
-    depth = (radius_along(p.radius_fn, v / d[:, None]) - d).max()
-    return depth / min(p.diameter_nm, q.diameter_nm)
-
 
 CASES = [("tio2-sem", ()), ("sio2-him", ()), ("sio2-him", ["agglomerates.layers=3d"]),
          ("tio2-sem", ["agglomerates.layers=2d"]), ("tio2-sem", ["agglomerates.placement=random"])]
 
 
 @pytest.mark.parametrize("preset, overrides", CASES)
-def test_no_interpenetration_beyond_tolerance(preset, overrides):
+def test_no_interpenetration_beyond_tolerance(preset, overrides, max_penetration):
     lay = layout(preset, overrides, seed=3)
     tol = lay.config.agglomerates.overlap_tolerance
     ps = lay.particles

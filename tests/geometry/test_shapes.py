@@ -122,7 +122,7 @@ def test_rods_and_plates_lie_on_the_substrate():
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_layouts_pack_at_coverage_0_2_without_overlap(shape):
+def test_layouts_pack_at_coverage_0_2_without_overlap(shape, max_penetration):
     lay = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
                             "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
     tol = lay.config.agglomerates.overlap_tolerance
@@ -132,19 +132,13 @@ def test_layouts_pack_at_coverage_0_2_without_overlap(shape):
         for q in ps[i + 1:]:
             if np.linalg.norm(p.center_nm - q.center_nm) > (p.diameter_nm + q.diameter_nm) * 2.0:
                 continue
-            assert _penetration(p, q) <= tol + 0.01
-            assert _penetration(q, p) <= tol + 0.01
+            assert max_penetration(p, q) <= tol + 0.01
+            assert max_penetration(q, p) <= tol + 0.01
         assert p.mesh.vertices[:, 2].min() >= -tol * p.diameter_nm - 1e-6
     again = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
                               "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
     assert layout_digest(again) == layout_digest(lay)
 
-
-def _penetration(p, q):
-    """Deepest vertex of q inside p, as a fraction of the smaller diameter."""
-    v = q.mesh.vertices - p.center_nm
-    d = np.linalg.norm(v, axis=1)
-    return (radius_along(p.radius_fn, v / d[:, None]) - d).max() / min(p.diameter_nm, q.diameter_nm)
 
 
 def test_families_differ_and_seeds_matter():
@@ -167,7 +161,7 @@ def test_bad_shapes_are_one_line_config_errors():
 
 
 @pytest.mark.parametrize("shape", ["polyhedron", "cuboid"])
-def test_pushed_clear_particles_still_touch_their_agglomerate(shape):
+def test_pushed_clear_particles_still_touch_their_agglomerate(shape, max_penetration):
     """Flat-faced candidates are pushed out of a corner's overlap, not beyond: every
     particle of an agglomerate comes within a few % of a diameter of another member."""
     checked = 0
@@ -180,7 +174,7 @@ def test_pushed_clear_particles_still_touch_their_agglomerate(shape):
             mates = [q for j, q in enumerate(ps) if j != i and labels[j] == labels[i]]
             if not mates:
                 continue
-            gap = min(-max(_penetration(p, q), _penetration(q, p)) for q in mates)
+            gap = min(-max(max_penetration(p, q), max_penetration(q, p)) for q in mates)
             assert gap < 0.05, f"particle {p.id} stands {gap:.3f} diameters off its agglomerate"
             checked += 1
     assert checked >= 8
