@@ -19,7 +19,7 @@ from ..config import SceneConfig, load_config
 #: Dotted config paths the panel shows, in display order.
 MAIN_FIELDS: tuple[str, ...] = (
     "image.width_px", "image.height_px", "image.pixel_size_nm",
-    "particles.kind", "particles.count", "particles.coverage",
+    "particles.kind", "particles.shape", "particles.count", "particles.coverage",
     "particles.diameter.median_nm", "particles.diameter.sigma_log",
     "agglomerates.count", "agglomerates.placement", "agglomerates.layers",
     "imaging.mode", "particle_material.sem_base", "particle_material.sem_edge",

@@ -39,3 +39,16 @@ def test_bad_panel_value_is_a_one_line_config_error():
     vals["particles.coverage"] = 3.0
     with pytest.raises(ConfigError, match="particles.coverage"):
         fields.config_for("tio2-sem", vals)
+
+
+def test_the_shape_family_is_a_panel_choice_and_checked_like_the_cli():
+    specs = {s.path: s for s in fields.main_specs()}
+    assert specs["particles.shape"].kind == "enum"
+    assert set(specs["particles.shape"].choices) == {"ellipsoid", "sphere", "polyhedron", "cuboid", "rod", "plate"}
+    vals = fields.preset_values("tio2-sem")
+    vals["particles.shape"] = "cuboid"
+    assert fields.overrides("tio2-sem", vals) == ['particles.shape="cuboid"']
+    assert fields.config_for("tio2-sem", vals).particles.shape == "cuboid"
+    vals["particles.kind"] = "sphere"  # a cuboid is not a sphere: the config's own check
+    with pytest.raises(ConfigError, match="particles.shape"):
+        fields.config_for("tio2-sem", vals)
