@@ -14,7 +14,12 @@ this run makes first when ``--fit-iters`` is given, or else with the preset's sh
 fitted values - which the script accepts only if their record says they were fitted with
 this split's test images held out. Prints the table and the ratios (b)/(a), (c)/(a).
 
-    nice -n 5 .venv/bin/python benchmarks/tio2_sem.py [--epochs 14] [--fit-iters 1800]
+``--preset`` renders (b) and (c) from another preset in place of the hand-made
+``tio2-sem`` - a ``dgan prior`` output or a ``dgan measure`` run's
+``refined-preset.toml`` (their [fitted] look is tio2-sem's, kept by the prior for a base
+of the same polarity): the same look, another geometry.
+
+    nice -n 5 .venv/bin/python benchmarks/tio2_sem.py [--epochs 14] [--fit-iters 1800] [--preset FILE]
 """
 
 from __future__ import annotations
@@ -47,23 +52,23 @@ FIT_RECIPE = ["--fix", "noise.texture_coarse"]
 
 def render(args, out: Path, extra: list[str]) -> Path:
     """A synthetic training set from ``dgan render`` (resumes if the folder is partly done)."""
-    cmd = [sys.executable, str(ROOT / "cli.py"), "render", "--preset", "tio2-sem", "--count", str(args.count),
+    cmd = [sys.executable, str(ROOT / "cli.py"), "render", "--preset", str(args.preset), "--count", str(args.count),
            "--seed", str(args.seed), "--workers", str(args.workers), "--out", str(out), *extra]
     print("---", " ".join(cmd[1:]), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
     return out
 
 
-def shipped_fit_checked() -> list[str]:
+def shipped_fit_checked(preset: str) -> list[str]:
     """The preset's shipped fit may serve (c) only if it never saw this split's test images."""
     from dgan_blender.config import load_config
     from dgan_blender.appearance.look import load_look
 
-    look = load_look(None, load_config("tio2-sem"))
+    look = load_look(None, load_config(preset))
     meta = look.meta if look else {}
     held = {s.strip() for s in str(meta.get("heldout", "")).split(",")}
     if not set(TEST) <= held:
-        raise SystemExit("tio2_sem: the preset's [fitted] values do not record this split's test images as "
+        raise SystemExit(f"tio2_sem: {preset}: the preset's [fitted] values do not record this split's test images as "
                          "held out; pass --fit-iters N (fit here) or --params RUN/params.toml")
     print(f"--- (c) uses the preset's shipped fit: {meta.get('command')} (test images held out)", flush=True)
     return []
@@ -76,6 +81,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=14, help="epochs per row (an epoch covers the training pixels once: ~28 steps for (a), 25 for 200 synthetic images)")
     ap.add_argument("--time-limit", type=float, default=16.0, help="cap in minutes per training (same for every row)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--preset", default="tio2-sem", help="the preset (name or TOML file) rows (b), (c) render")
     ap.add_argument("--synthetic-unfitted", type=Path, default=None,
                     help="(b) an existing 'dgan render --unfitted' set (default: rendered here)")
     ap.add_argument("--synthetic-fitted", type=Path, default=None,
@@ -105,7 +111,7 @@ def main(argv=None) -> int:
             fit_main(["--data", str(args.data / "images"), "--out", str(run), "--iters", str(args.fit_iters),
                       "--seed", str(args.seed), *FIT_RECIPE])
             args.params = run / "params.toml"
-        extra = ["--params", str(args.params)] if args.params else shipped_fit_checked()
+        extra = ["--params", str(args.params)] if args.params else shipped_fit_checked(args.preset)
         args.synthetic_fitted = render(args, args.out / "data_fitted", extra)
         made["fit_and_render_min"] = round((time.perf_counter() - t) / 60, 2)
     rows = []
@@ -135,11 +141,11 @@ def main(argv=None) -> int:
             results[f"{key}/a"] = ratio
             lines.append(f"| ({key})/(a) | ratio | " + " | ".join(f"{ratio[c]:.3f}" for c in COLUMNS) + " | | |")
     table = "\n".join(lines)
-    print(f"\nTiO2 SEM, test = {len(TEST)} real images, seed {args.seed}, epochs {args.epochs}"
+    print(f"\nTiO2 SEM, preset {args.preset}, test = {len(TEST)} real images, seed {args.seed}, epochs {args.epochs}"
           f"{'' if args.time_limit is None else f', limit {args.time_limit:g} min'}\n{table}")
     total = (time.perf_counter() - t_start) / 60
     print(f"total {total:.1f} min (data: {made or 'given'})")
-    write_json(args.out / "results.json", {"seed": args.seed, "epochs": args.epochs, "total_min": round(total, 2),
+    write_json(args.out / "results.json", {"preset": str(args.preset), "seed": args.seed, "epochs": args.epochs, "total_min": round(total, 2),
                                            "made": made, "params": str(args.params or "preset [fitted]"),
                                            "time_limit_min": args.time_limit, "test": TEST,
                                            "train": TRAIN, "results": results, "table": table})
