@@ -22,6 +22,9 @@ def prior(
     layouts: Annotated[int, typer.Option(min=2, help="Synthetic layouts per pass.")] = 8,
     render: Annotated[bool, typer.Option(help="Calibrate on rendered images with the base's look (Blender + Mitsuba); "
                                               "--no-render: on Blender-free footprints (faster, blind to halos).")] = True,
+    shape: Annotated[Optional[str], typer.Option(help="Particle shape family to write (ellipsoid, sphere, polyhedron, "
+                                                      "cuboid, rod, plate); default: rods where clearly rods, spheres "
+                                                      "where round, else ellipsoids.")] = None,
 ) -> None:
     """Writes OUT (a preset that dgan fit/render take as --preset OUT) with a [prior.meta]
     table saying how each value was found, and prior.png; prints the meta as one JSON line."""
@@ -32,5 +35,5 @@ def prior(
 
         raise DganError(f"--pixel-size-nm must be > 0, got {pixel_size_nm}")
     meta = infer_prior(real, out, base=base, pixel_size_nm=pixel_size_nm, seed=seed, passes=passes,
-                       layouts=layouts, render=render, log=lambda m: typer.echo(m, err=True))
+                       layouts=layouts, render=render, shape=shape, log=lambda m: typer.echo(m, err=True))
     print(json.dumps({k: v for k, v in meta.items() if k != "calibration"}))

@@ -50,3 +50,11 @@ def test_bad_input_is_one_line(kind, needle, tmp_path):
     folder = tmp_path / "real"
     extra = _case(kind, folder)
     _one_line(run("--real", str(folder), "--out", str(tmp_path / "p.toml"), *extra), needle)
+
+
+def test_an_unknown_shape_family_is_one_line(tmp_path):
+    folder = tmp_path / "real"
+    write_pngs(folder, [draw_field(np.random.default_rng(0))[0]])
+    proc = run("--real", str(folder), "--out", str(tmp_path / "p.toml"), "--pixel-size-nm", "5", "--shape", "cube")
+    _one_line(proc, "--shape cube: not a shape family")
+    assert not (tmp_path / "p.toml").exists()
