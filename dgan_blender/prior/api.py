@@ -214,7 +214,8 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
         round_ok = st["roundness"] >= 0.95 if np.isfinite(st["roundness"]) else True  # no singles: elongation decides
         kind = "sphere" if st.get("elong_q90", 1.0) < 1.2 and round_ok else "irregular"
         cov_lo, cov_hi = loguniform_from_moments(st["cov_mu"], st["cov_sd"])
-        shape = _shape(_family(kind, st.get("elong_q90", 1.0), st["roundness"]), st.get("elong_q90", 1.0), requested)
+        family = _family(kind, st.get("elong_q90", 1.0), st["roundness"])
+        shape = _shape(family, st.get("elong_q90", 1.0), requested)
         if kind == "sphere" and shape not in ("ellipsoid", "sphere"):
             kind = "irregular"  # the family asked for is not round
         facets = int(bp.get("facets", 0)) or 8
@@ -246,7 +247,7 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
         meta["layers_rule"] = ("2d/3d: the stacking whose synthetic set (pass 0) comes nearer the real statistics "
                                "(cluster solidity + the calibration gap)")
     meta["particle_kind"] = kind
-    meta["shape_family_suggestion"] = _family(kind, st.get("elong_q90", 1.0), st["roundness"])
+    meta["shape_family_suggestion"] = "wires" if kind == "wire" else family
     if kind != "wire":
         meta["shape_rule"] = (f"particles.shape {requested!r} given with --shape" if requested else
                               "particles.shape from the family: elongation q90 >= 3.0 rod, kind sphere: sphere, "
