@@ -48,3 +48,19 @@ def _max_penetration(p, q):
 @pytest.fixture
 def max_penetration():
     return _max_penetration
+
+
+def _assert_no_overlap(particles, tol, reach):
+    """No particle reaches into another deeper than the tolerance (+0.01), checked both
+    ways for every pair whose centres lie within ``reach`` x their summed diameters."""
+    for i, p in enumerate(particles):
+        for q in particles[i + 1:]:
+            if np.linalg.norm(p.center_nm - q.center_nm) > (p.diameter_nm + q.diameter_nm) * reach:
+                continue
+            assert _max_penetration(p, q) <= tol + 0.01
+            assert _max_penetration(q, p) <= tol + 0.01
+
+
+@pytest.fixture
+def assert_no_overlap():
+    return _assert_no_overlap

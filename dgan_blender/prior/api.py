@@ -52,21 +52,19 @@ def _family(kind: str, elong_q90: float, roundness: float) -> str:
     return "rounded irregular solids"
 
 
-# the family a suggestion names, as particles.shape (wires have none)
-FAMILY_SHAPE = {"spheres": "sphere", "rods/cuboids": "rod", "faceted polyhedra with sharp edges": "polyhedron",
-                "rounded irregular solids": "ellipsoid"}
 # rods only where clearly rods: on the BAM TiO2 SEM images (elongation q90 2.33, --no-render) rods
 # put the calibrated prior's visible median +99 % off the masks (Wasserstein 185 nm), elongated
 # polyhedra +24.7 % (55 nm), ellipsoids +17.5 % (64 nm): the estimator splits long prisms
 ROD_ELONGATION = 3.0
-# Written without --shape: rounded solids (ellipsoids) unless the particles are clearly rods
-# or spheres. The flat-faced families stay a user's choice (dgan prior --shape) because the
-# automatic polyhedron failed end to end: on the BAM TiO2 SEM images (roundness 0.91) its
-# calibration never improved on its first pass (gap 0.15 -> 0.59 -> 0.78, so the uncalibrated
-# 226.7 nm law was written), and dgan measure's U-Net, trained on its sparse isolated shards,
-# joined the real agglomerates: 608 particles where the masks hold 4294, median +80 %
-# (README, "The geometry prior").
-AUTO_FLAT_FACED = False
+# particles.shape written without --shape: rounded solids (ellipsoids) unless the particles
+# are clearly rods or spheres. The flat-faced families stay a user's choice (dgan prior
+# --shape) because the automatic polyhedron failed end to end: on the BAM TiO2 SEM images
+# (roundness 0.91) its calibration never improved on its first pass (gap 0.15 -> 0.59 ->
+# 0.78, so the uncalibrated 226.7 nm law was written), and dgan measure's U-Net, trained on
+# its sparse isolated shards, joined the real agglomerates: 608 particles where the masks
+# hold 4294, median +80 % (README, "The geometry prior").
+AUTO_SHAPE = {"spheres": "sphere", "rods/cuboids": "rod", "faceted polyhedra with sharp edges": "ellipsoid",
+              "rounded irregular solids": "ellipsoid"}
 
 
 def _shape(family: str, elong_q90: float, requested: str | None = None) -> str:
@@ -75,9 +73,8 @@ def _shape(family: str, elong_q90: float, requested: str | None = None) -> str:
     if requested:
         return requested
     if family == "rods/cuboids" and elong_q90 < ROD_ELONGATION:
-        return "polyhedron" if AUTO_FLAT_FACED else "ellipsoid"
-    shape = FAMILY_SHAPE[family]
-    return "ellipsoid" if shape == "polyhedron" and not AUTO_FLAT_FACED else shape
+        return "ellipsoid"
+    return AUTO_SHAPE[family]
 
 
 def _materials(base: dict, polarity: str) -> tuple[dict, bool]:

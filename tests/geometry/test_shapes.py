@@ -122,22 +122,17 @@ def test_rods_and_plates_lie_on_the_substrate():
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_layouts_pack_at_coverage_0_2_without_overlap(shape, max_penetration):
-    lay = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
-                            "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
+def test_layouts_pack_at_coverage_0_2_without_overlap(shape, assert_no_overlap):
+    overrides = [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
+                 "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"]
+    lay = make("tio2-sem", overrides, 3)
     tol = lay.config.agglomerates.overlap_tolerance
     ps = lay.particles
     assert len(ps) > 5
-    for i, p in enumerate(ps):
-        for q in ps[i + 1:]:
-            if np.linalg.norm(p.center_nm - q.center_nm) > (p.diameter_nm + q.diameter_nm) * 2.0:
-                continue
-            assert max_penetration(p, q) <= tol + 0.01
-            assert max_penetration(q, p) <= tol + 0.01
+    assert_no_overlap(ps, tol, reach=2.0)
+    for p in ps:
         assert p.mesh.vertices[:, 2].min() >= -tol * p.diameter_nm - 1e-6
-    again = make("tio2-sem", [f"particles.shape={shape}", "particles.coverage=0.2", "particles.coverage_max=0",
-                              "particles.elongation_max=2.5", "image.width_px=160", "image.height_px=160"], 3)
-    assert layout_digest(again) == layout_digest(lay)
+    assert layout_digest(make("tio2-sem", overrides, 3)) == layout_digest(lay)
 
 
 
