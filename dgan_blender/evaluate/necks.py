@@ -92,7 +92,25 @@ def _key(h: float | None) -> str:
 
 def choose_for_model(model, samples, pixel_size_nm: float, min_area_px: int = MIN_AREA_PX) -> tuple[float | None, dict]:
     """``choose_depth`` on annotated samples (a synthetic set the model never saw)."""
+    h, scores, _ = check_held_out(model, samples, pixel_size_nm, min_area_px=min_area_px)
+    return h, scores
+
+
+def check_held_out(model, samples, pixel_size_nm: float, seed: int = 0,
+                   min_area_px: int = MIN_AREA_PX) -> tuple[float | None, dict, dict]:
+    """The depth and its scores as ``choose_for_model``, and the size bias of the chosen
+    post-processing on the same images (``size_check.size_bias``), with the per-image
+    diameters (nm) it came from under ``found_nm``/``true_nm``."""
+    from .size_check import size_bias
     from .run import sample_probabilities
+    from .sizes import instance_diameters_nm
 
     probs = [sample_probabilities(model, s, pixel_size_nm) for s in samples]
-    return choose_depth(probs, [s.instances for s in samples], min_area_px=min_area_px)
+    h, scores = choose_depth(probs, [s.instances for s in samples], min_area_px=min_area_px)
+    found = [instance_diameters_nm(split_necks(p, h, min_area_px=min_area_px), s.pixel_size_nm, min_area_px)
+             for p, s in zip(probs, samples)]
+    true = [instance_diameters_nm(s.instances, s.pixel_size_nm, min_area_px) for s in samples]
+    # rounded first, so that the file's lists give the record's interval again (draws_of)
+    found = [np.round(f, 3).tolist() for f in found]
+    true = [np.round(t, 3).tolist() for t in true]
+    return h, scores, {"record": size_bias(found, true, seed), "found_nm": found, "true_nm": true}

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from ..config import read_toml
 from ..errors import DganError
+from ..io import write_json
 from .stages import RunContext, fresh
 
 PRESET_FILE = "preset.toml"
 REFINED_FILE = "refined-preset.toml"
+SIZE_CHECK_FILE = "size_check.json"  # segment stage: the held-out size error, per image
 
 
 def prior_available() -> bool:
@@ -110,12 +112,13 @@ def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
 def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     """First a synthetic set the model never saw (the fitted look, the run's geometry,
-    another seed) chooses how deep a neck must be to split two particles (``necks``);
+    another seed) chooses how deep a neck must be to split two particles (``necks``) and
+    measures the size error left after it (``size_check.json``: reported, not applied);
     then the real micrographs are segmented with it."""
     from ..dataset.run import RenderJob, run
     from ..evaluate.data import load_annotated, load_images
     from ..evaluate.measure import segment_folder
-    from ..evaluate.necks import choose_for_model
+    from ..evaluate.necks import check_held_out
     from ..evaluate.train import load_model
 
     fresh(out)
@@ -129,11 +132,13 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
         raise DganError(f"{val}: the held-out synthetic images did not all render; run again with --resume")
     progress.update(completed=b.split_images, info="choosing the neck depth")
     model, meta = load_model(ctx.dir("train") / "model.pt")
-    split_h, scores = choose_for_model(model, load_annotated(val), float(meta["pixel_size_nm"]))
+    split_h, scores, check = check_held_out(model, load_annotated(val), float(meta["pixel_size_nm"]),
+                                            seed=ctx.seed_of("segment"))
+    write_json(out / SIZE_CHECK_FILE, check)
     summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
                              log=lambda msg: progress.advance(1), split_h=split_h)
     return {**{k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")},
-            "split_necks_h": split_h, "split_scores_held_out": scores}
+            "split_necks_h": split_h, "split_scores_held_out": scores, "held_out_sizes": check["record"]}
 
 
 def _report(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:

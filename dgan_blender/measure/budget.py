@@ -33,7 +33,7 @@ TABLE: dict[str, tuple] = {
     "train_epochs":     (18, "fixed", 1, "train: ~22 min (~74 s per epoch over 300 images)"),
     "train_patch":      (256, "fixed", 32, ""),
     "train_batch":      (8, "fixed", 1, ""),
-    "split_images":     (40, "fixed", 2, "segment: held-out synthetic images that choose the neck split, ~1 min"),
+    "split_images":     (120, "fixed", 2, "segment: held-out synthetic images that choose the neck split and measure the size bias, ~2 min"),
     "refine_layouts":   (16, "fixed", 2, "report: refined-preset.toml from the measured particles, ~1 min"),
 }
 # prior (~2-5 min), segmenting 30 images (~3 min) and the report (<1 min) are not scaled:

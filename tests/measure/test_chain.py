@@ -38,7 +38,12 @@ def test_real_chain_writes_every_stage(reference):
     assert (ref / "04-train" / "model.pt").exists()
     assert summary["n_images"] == 3 and summary["scores"]["n_scored_images"] == 3
     assert (ref / "report.html").stat().st_size > 10_000
-
+    # the held-out synthetic images measured the size error, per image, and the report shows it
+    check = json.loads((ref / "05-segment" / "size_check.json").read_text())
+    assert len(check["found_nm"]) == len(check["true_nm"]) == TINY["split_images"]
+    assert summary["held_out_check"]["sizes"] == check["record"]
+    assert summary["held_out_check"]["split_necks_h"] == json.loads(
+        (ref / "05-segment" / "done.json").read_text())["record"]["split_necks_h"]
 
 def _same(run, reference, stage):
     real, summary, ref = reference

@@ -77,3 +77,37 @@ def test_cli_prints_the_headline_and_resumes(real_with_masks, tmp_path, capsys, 
     with pytest.raises(SystemExit) as again:
         main(args)
     assert again.value.code == 2 and "pass --resume" in capsys.readouterr().err
+
+
+def test_the_held_out_check_is_on_the_page_and_changes_no_size(real_with_masks, tmp_path, fake_stages,
+                                                               monkeypatch):
+    """A segment stage that measured the size error on held-out synthetic images: the
+    page says it, summary.json carries it, and the reported sizes stay as measured."""
+    from dgan_blender.evaluate.size_check import size_bias
+    from dgan_blender.measure import adapters
+
+    from .conftest import fake_segment
+
+    true = [[80.0, 100.0, 120.0], [90.0, 110.0]]
+    found = [[100.0, 150.0], [99.0, 121.0]]
+    scores = {"none": {"dsc": 0.99, "ap50": 0.5, "pq": 0.55, "pq_se": 0.02},
+              "0.2": {"dsc": 0.99, "ap50": 0.6, "pq": 0.61, "pq_se": 0.02}}
+
+    def segment_with_check(ctx, out, resumed, progress):
+        return fake_segment(ctx, out, resumed, progress) | {
+            "split_necks_h": 0.2, "split_scores_held_out": scores, "held_out_sizes": size_bias(found, true, 7)}
+
+    def go(run):
+        return measure(real_with_masks, run, preset="tio2-sem", budget=budget_for(1.0, fit_patch=64),
+                       pixel_size_nm=PX_NM, workers=0, masks=real_with_masks, command="dgan measure ...")
+
+    plain = go(tmp_path / "plain")
+    assert plain["held_out_check"] is None
+    monkeypatch.setitem(adapters.ADAPTERS, "segment", segment_with_check)
+    summary = go(tmp_path / "run")
+    check = summary["held_out_check"]
+    assert check["split_necks_h"] == 0.2 and check["pq"] == 0.61
+    assert check["sizes"]["median_error_pct"] == pytest.approx(10.5, abs=0.01)  # medians 110.5 / 100
+    assert summary["size_nm"] == plain["size_nm"] and summary["scores"]["sizes"] == plain["scores"]["sizes"]
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert "Held-out synthetic check" in page and "+10.5 %" in page and "PQ 0.610" in page
