@@ -12,6 +12,9 @@ Dask's defaults serve many short tasks; for a render, two of them cost time:
   2-core machine comes straight out of the second worker (0.4 % each with the
   settings below).
 
+The workers and the scheduler log only CRITICAL: a render's own errors are data (one
+line per failed sample), and what Dask logs besides is about its own shutdown races.
+
 Ctrl-C in a terminal reaches every process of the job; the workers ignore it (set up by
 ``dask_setup``, which Dask runs in each worker process as it starts, restarts included),
 so only the driver stops - with one line - and closes the cluster.
@@ -22,6 +25,7 @@ An existing cluster (``--scheduler``) keeps its own configuration.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 
 RENDER_CLUSTER_CONFIG = {
@@ -56,7 +60,7 @@ def local_cluster(workers: int):
         # the scheduler serves HTTP even without a dashboard, on 8787 unless told: with
         # another cluster on 8787 it printed a 4-line warning on every render
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40,
+                               dashboard_address=None, silence_logs=logging.CRITICAL,
                                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     # the nannies' pre-spawn settings (OMP_NUM_THREADS=1, ...) are left in this process's
     # environment: a U-Net trained here afterwards (dgan measure) ran on one thread
@@ -65,4 +69,15 @@ def local_cluster(workers: int):
     try:
         yield cluster
     finally:
-        cluster.close()
+        # closing races the workers' heartbeats: a worker whose scheduler went first logs
+        # an ERROR with a traceback ("Failed to communicate with scheduler during
+        # heartbeat", seen at the end of a dgan measure render) - nothing a user can act
+        # on, and every sample's own error is data (render_range), so the cluster's
+        # processes log only CRITICAL, and this one nothing of Dask's while it closes
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL + 1)
+        try:
+            cluster.close()
+        finally:
+            quiet.setLevel(level)

@@ -105,14 +105,15 @@ def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
 
 def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | None = None,
                    pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print,
-                   split_h: float | None = None) -> dict:
+                   split_h: float | None = None, loaded: tuple | None = None) -> dict:
     """Writes OUT/instances/NAME.png (uint16, the input's full size, bar rows 0),
     OUT/particles.csv, OUT/size_distribution.png and OUT/summary.json. ``split_h``:
-    split particles at necks (``necks``; ``dgan measure`` chooses it on synthetic images)."""
+    split particles at necks (``necks``; ``dgan measure`` chooses it on synthetic images).
+    ``loaded``: ``load_model(model_path)``'s result where the caller has it already."""
     from .run import segment_sample
 
     out = Path(out)
-    model, meta = load_model(model_path)
+    model, meta = loaded or load_model(model_path)
     samples = load_images(images, bar_rows, pixel_size_nm, log=log)
     rows = []
     for s in samples:

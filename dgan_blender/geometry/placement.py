@@ -317,7 +317,8 @@ def _scored(packer: Packer, body: Body, anchors: list[Body], phi: np.ndarray, s:
 
 
 def _sharp(body: Body) -> bool:
-    return body.fn.get("shape") in SHARP
+    """Flat-faced: the bodies ``Body.of`` gave steering points."""
+    return body.steer is not None
 
 
 def _push_out(packer: Packer, body: Body, cand: np.ndarray, anchors: list[Body], batch: int,

@@ -136,7 +136,8 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
                                             seed=ctx.seed_of("segment"))
     write_json(out / SIZE_CHECK_FILE, check)
     summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
-                             log=lambda msg: progress.advance(1), split_h=split_h)
+                             log=lambda msg: progress.advance(1), split_h=split_h,
+                             loaded=(model, meta))
     return {**{k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")},
             "split_necks_h": split_h, "split_scores_held_out": scores, "held_out_sizes": check["record"]}
 

@@ -38,8 +38,9 @@ TABLE: dict[str, tuple] = {
 }
 # prior (~2-5 min), segmenting 30 images (~3 min) and the report (<1 min) are not scaled:
 # ~47-51 min in all, the rest is margin for a busier machine. Measured on the 30 BAM SEM
-# images (README, "Measure your own micrographs"): 32.2 min in one uninterrupted run on an
-# idle machine (fit 10.6, train 17.5 min); 45.9 min of stage time on a contended one. A flat-faced prior
+# images (README, "Measure your own micrographs"): 35.0 min in one uninterrupted run
+# (fit 9.8, train 19.2, segment 3.0 min with 120 held-out images); 32.2 min with 40 of
+# them; 45.9 min of stage time on a contended machine. A flat-faced prior
 # (particles.shape polyhedron/cuboid/rod/plate) makes the prior stage several times longer.
 
 

@@ -30,12 +30,24 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def drawn_limit(d_nm: np.ndarray) -> float:
+    """The histogram's right end: a few huge objects (a merged cluster) would otherwise
+    stretch the axis over empty space and squeeze the distribution into a corner."""
+    return float(np.percentile(d_nm, 99.5)) * 1.1
+
+
 def size_histogram(d_nm: np.ndarray, stats: dict) -> bytes:
     """Histogram with the median (and its interval shaded), the mean and D10/D90."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(9.0, 3.8), dpi=110)
     if d_nm.size:
-        ax.hist(d_nm, bins=min(40, max(8, d_nm.size // 6)), color=BLUE, edgecolor="white")
+        top = drawn_limit(d_nm)
+        shown = d_nm[d_nm <= top]
+        ax.hist(shown, bins=min(40, max(8, shown.size // 6)), color=BLUE, edgecolor="white")
+        ax.set_xlim(0, top)
+        if shown.size < d_nm.size:
+            ax.text(0.99, 0.97, f"{d_nm.size - shown.size} over {top:.0f} nm not drawn (counted)",
+                    ha="right", va="top", fontsize=8, color=GREY, transform=ax.transAxes)
         med = stats["median_nm"]
         lo, hi = med["ci95"]
         if lo is not None:

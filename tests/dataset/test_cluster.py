@@ -28,3 +28,28 @@ def test_training_threads_are_set_explicitly():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(cores)
+
+
+def _stream_levels():
+    """The levels of the stream handlers Dask's logging writes through (where silence_logs
+    acts), in the process this runs in."""
+    import logging
+
+    return sorted({h.level for h in logging.getLogger("distributed").handlers if isinstance(h, logging.StreamHandler)})
+
+
+def test_the_clusters_workers_log_only_critical_and_closing_is_silent():
+    """A worker whose scheduler closed first logged an ERROR with a traceback at the end of
+    a render (its heartbeat failed): the cluster's workers pass only CRITICAL, the driver
+    hears nothing of Dask's while the cluster closes, and its own logging is as it was
+    afterwards."""
+    import logging
+
+    from dask.distributed import Client
+
+    driver = logging.getLogger("distributed")
+    before = driver.level
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        levels = client.run(_stream_levels)
+        assert len(levels) == 2 and all(v == [logging.CRITICAL] for v in levels.values()), levels
+    assert driver.level == before

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from dgan_blender.measure.summary import bootstrap_ci, elongations, size_statistics
 
@@ -45,3 +46,14 @@ def test_elongation_of_disc_and_ellipse():
     e = elongations(inst)
     assert abs(e[1] - 1.0) < 0.05
     assert abs(e[2] - 3.0) < 0.2
+
+
+def test_one_huge_object_does_not_stretch_the_size_histogram():
+    from dgan_blender.measure.figures import drawn_limit, size_histogram
+
+    rng = np.random.default_rng(0)
+    d = np.append(rng.lognormal(np.log(170), 0.3, 3000), 1400.0)
+    top = drawn_limit(d)
+    assert np.percentile(d, 99) < top < 600  # the distribution fills the axis; the outlier is off it
+    assert drawn_limit(np.full(50, 100.0)) == pytest.approx(110.0)
+    assert size_histogram(d, size_statistics(d, seed=0))[:8] == b"\x89PNG\r\n\x1a\n"
