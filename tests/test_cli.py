@@ -1,5 +1,6 @@
 """The command line as users run it: real processes, real exit codes."""
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +60,10 @@ def test_after_ctrl_c_no_library_log_reaches_stderr():
         "except KeyboardInterrupt:\n"
         "    logging.getLogger('tornado.application').error('after')\n"
     )
+    # SIGINT's default action in the child (a background test run ignores it, and the
+    # child would inherit that: then no handler, no interrupt, and nothing tested)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                       cwd=Path(__file__).resolve().parents[1])
+                       cwd=Path(__file__).resolve().parents[1],
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == 0, r.stderr
     assert "before" in r.stderr and "after" not in r.stderr

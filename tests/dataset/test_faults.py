@@ -24,11 +24,18 @@ def dgan(*args, timeout=600, **kw):
                           text=True, cwd=ROOT, env=ENV, timeout=timeout, **kw)
 
 
+def _as_a_terminal_job():
+    """Ctrl-C's default action back: a test run started in the background by a shell
+    without job control (``cmd &`` in a script, nohup) ignores SIGINT, and a child
+    inherits that - the render would then rightly ignore the test's Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args, **kw):
     """A render in its own process group, as a shell runs a job."""
     return subprocess.Popen([sys.executable, "-m", "dgan_blender", *map(str, args)], cwd=ROOT, env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kw)
+                            start_new_session=True, preexec_fn=_as_a_terminal_job, **kw)
 
 
 def n_done(out):
