@@ -110,7 +110,7 @@ def check_held_out(model, samples, pixel_size_nm: float, seed: int = 0,
     found = [instance_diameters_nm(split_necks(p, h, min_area_px=min_area_px), s.pixel_size_nm, min_area_px)
              for p, s in zip(probs, samples)]
     true = [instance_diameters_nm(s.instances, s.pixel_size_nm, min_area_px) for s in samples]
-    # rounded first, so that the file's lists give the record's interval again (draws_of)
+    # rounded first: size_check.json's lists give the record's interval again (error_draws)
     found = [np.round(f, 3).tolist() for f in found]
     true = [np.round(t, 3).tolist() for t in true]
     return h, scores, {"record": size_bias(found, true, seed), "found_nm": found, "true_nm": true}
