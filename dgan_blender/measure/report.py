@@ -204,8 +204,8 @@ def _held_out_note(check: dict | None) -> str:
             f"{s['median_found_nm']:.1f} nm where the true one was {s['median_true_nm']:.1f} nm "
             f"({s['median_error_pct']:+.1f} %, 95 % CI {lo:+.1f} to {hi:+.1f} %"
             + (f"; PQ {pq:.3f}" if pq is not None else "") + "). Touching particles left joined make sizes too "
-            "large. This is a check, not a correction: on the project's TiO2 SEM test the real error differed from "
-            "it by up to 9 points either way, depending on the neck depth, so the sizes above are as measured.</p>")
+            "large. This is a check, not a correction: on the project's TiO2 SEM test the real error lay from 9 "
+            "points below to 6 points above it, depending on the neck depth, so the sizes above are as measured.</p>")
 
 
 def _duration(seconds: float) -> str:
