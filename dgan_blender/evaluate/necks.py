@@ -79,21 +79,22 @@ def choose_depth(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px:
         m = evaluate_pairs(pairs)
         per = np.array([evaluate_pairs([pair])["pq"] for pair in pairs], float)
         se = float(per.std(ddof=1) / np.sqrt(per.size)) if per.size > 1 else 0.0
-        scores[_key(h)] = {**{k: round(float(m[k]), 4) for k in ("dsc", "ap50", "pq")}, "pq_se": round(se, 4)}
-    top = max(grid, key=lambda h: scores[_key(h)]["pq"])
-    floor = scores[_key(top)]["pq"] - scores[_key(top)]["pq_se"]
-    best = max((h for h in grid if scores[_key(h)]["pq"] >= floor), key=lambda h: 2.0 if h is None else h)
+        scores[depth_key(h)] = {**{k: round(float(m[k]), 4) for k in ("dsc", "ap50", "pq")}, "pq_se": round(se, 4)}
+    top = max(grid, key=lambda h: scores[depth_key(h)]["pq"])
+    floor = scores[depth_key(top)]["pq"] - scores[depth_key(top)]["pq_se"]
+    best = max((h for h in grid if scores[depth_key(h)]["pq"] >= floor), key=lambda h: 2.0 if h is None else h)
     return best, scores
 
 
-def _key(h: float | None) -> str:
+def depth_key(h: float | None) -> str:
+    """A depth as the scores' key ("none" for no splitting)."""
     return "none" if h is None else f"{h:g}"
 
 
 def choose_for_model(model, samples, pixel_size_nm: float, min_area_px: int = MIN_AREA_PX) -> tuple[float | None, dict]:
     """``choose_depth`` on annotated samples (a synthetic set the model never saw)."""
-    h, scores, _ = check_held_out(model, samples, pixel_size_nm, min_area_px=min_area_px)
-    return h, scores
+    probs = _probabilities(model, samples, pixel_size_nm)
+    return choose_depth(probs, [s.instances for s in samples], min_area_px=min_area_px)
 
 
 def check_held_out(model, samples, pixel_size_nm: float, seed: int = 0,
@@ -102,10 +103,9 @@ def check_held_out(model, samples, pixel_size_nm: float, seed: int = 0,
     post-processing on the same images (``size_check.size_bias``), with the per-image
     diameters (nm) it came from under ``found_nm``/``true_nm``."""
     from .size_check import size_bias
-    from .run import sample_probabilities
     from .sizes import instance_diameters_nm
 
-    probs = [sample_probabilities(model, s, pixel_size_nm) for s in samples]
+    probs = _probabilities(model, samples, pixel_size_nm)
     h, scores = choose_depth(probs, [s.instances for s in samples], min_area_px=min_area_px)
     found = [instance_diameters_nm(split_necks(p, h, min_area_px=min_area_px), s.pixel_size_nm, min_area_px)
              for p, s in zip(probs, samples)]
@@ -114,3 +114,9 @@ def check_held_out(model, samples, pixel_size_nm: float, seed: int = 0,
     found = [np.round(f, 3).tolist() for f in found]
     true = [np.round(t, 3).tolist() for t in true]
     return h, scores, {"record": size_bias(found, true, seed), "found_nm": found, "true_nm": true}
+
+
+def _probabilities(model, samples, pixel_size_nm: float) -> list[np.ndarray]:
+    from .run import sample_probabilities
+
+    return [sample_probabilities(model, s, pixel_size_nm) for s in samples]

@@ -128,11 +128,13 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
 def _held_out(seg_record: dict) -> dict | None:
     """The segment stage's check on synthetic images it held out: the neck depth it chose,
     that depth's DSC/AP50/PQ, and the size error there (absent in runs made before it)."""
+    from ..evaluate.necks import depth_key
+
     sizes = seg_record.get("held_out_sizes")
     if sizes is None:
         return None
     h = seg_record.get("split_necks_h")
-    scores = seg_record.get("split_scores_held_out", {}).get("none" if h is None else f"{h:g}", {})
+    scores = seg_record.get("split_scores_held_out", {}).get(depth_key(h), {})
     return {"split_necks_h": h, **{k: scores.get(k) for k in ("dsc", "ap50", "pq")}, "sizes": sizes}
 
 
