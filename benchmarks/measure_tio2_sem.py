@@ -176,7 +176,8 @@ def train_baseline(data: Path, train_names: list[str], test_names: list[str], ou
     from dgan_blender.evaluate.train_job import MAX_EPOCHS
 
     settings = TrainSettings(epochs=epochs or MAX_EPOCHS, seed=seed, patch=budget.train_patch,
-                             batch=budget.train_batch, time_limit_s=seconds if epochs is None else None)
+                             batch=budget.train_batch, contact_px=budget.train_contact_px,
+                             time_limit_s=seconds if epochs is None else None)
     return done_once(out, lambda tmp: evaluate(data, data, tmp, settings, train_names=train_names,
                                                test_names=test_names, log=lambda msg: None))
 

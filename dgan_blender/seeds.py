@@ -24,6 +24,8 @@ FIT_TORCH = 4  # step_seed(S, 0, .): the trainer's torch generator
 FIT_SELECT = 5  # rng([S, .]): training patches the selection compares with
 FIT_CONTENT = 7  # rng([S, .]): patches whose coverage the matched layouts follow
 STANDIN_LAYOUTS = 11  # rng([S, .]): the stand-in renderer's disc layouts
+# -- dgan measure ------------------------------------------------------------------------
+CROWDED_SET = 12  # step_seed(S, 0, .): the crowded share of a set rendered with seed S (measure/crowded.py)
 
 
 def sample_seed(seed: int, index: int) -> int:

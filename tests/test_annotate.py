@@ -1,6 +1,6 @@
 import numpy as np
 
-from dgan_blender.annotate import BOUNDARY, PARTICLE, contact_sheet, preview, semantic_mask
+from dgan_blender.annotate import BOUNDARY, PARTICLE, contact_sheet, contact_widened, preview, semantic_mask
 
 
 def test_semantic_mask_classes():
@@ -14,6 +14,21 @@ def test_semantic_mask_classes():
     assert sem[3, 3] == BOUNDARY and sem[3, 4] == BOUNDARY  # contact between 1 and 2
     assert sem[3, 5] == PARTICLE
     assert set(np.unique(sem)) == {0, 1, 2}
+
+
+def test_contact_lines_widen_and_edges_against_the_background_stay_one_pixel():
+    inst = np.zeros((12, 20), np.uint16)
+    inst[2:10, 2:10] = 1
+    inst[2:10, 10:18] = 2  # touching 1 along column 9|10
+    sem = semantic_mask(inst)
+    assert contact_widened(inst, sem, 1) is sem
+    wide = contact_widened(inst, sem, 3)
+    row = wide[5]
+    assert (row[7:13] == BOUNDARY).all()  # 3 px on each side of the contact
+    assert row[6] == PARTICLE and row[13] == PARTICLE
+    assert row[2] == BOUNDARY and row[3] == PARTICLE  # the outer edge: still one pixel
+    assert (wide[inst == 0] == 0).all()  # the background is untouched
+    assert ((wide != sem) <= (wide == BOUNDARY)).all()  # it only ever adds boundary
 
 
 def test_image_border_is_not_a_boundary():

@@ -90,8 +90,10 @@ def measure_progress(run: Path) -> Progress:
             budget = None
         if budget and name == "fit":
             part = metrics_progress(Path(run) / "02-fit.tmp", budget["fit_iters"])()
-        elif budget and name == "render":
-            part = manifest_progress(Path(run) / "03-render.tmp", budget["synthetic_images"])()
+        elif budget and name == "render":  # its crowded share is a data set inside it (measure/adapters.py)
+            tmp = Path(run) / "03-render.tmp"
+            part = min(1.0, (count_lines(tmp / "manifest.jsonl") + count_lines(tmp / "crowded" / "manifest.jsonl"))
+                       / max(budget["synthetic_images"], 1))
         return min(1.0, (done + part) / len(MEASURE_STAGES))
     return frac
 

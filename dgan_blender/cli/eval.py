@@ -26,6 +26,7 @@ def eval_(
     pixel_size: OldPixelSize = None,
     min_area_px: Annotated[int, typer.Option(min=0, help="Predicted instances under this many px are dropped (0: keep all).")] = 20,
     augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma); slower to converge.")] = False,
+    contact_px: Annotated[int, typer.Option(min=1, help="Width (px, each side) of the boundary class where two particles touch (see 'dgan train').")] = 1,
 ) -> None:
     """Writes OUT/metrics.json (dsc, ap50, pq, n_test_images, *_min20 with instances under
     20 px dropped, sizes: predicted vs true size distribution), OUT/model.pt and
@@ -37,6 +38,7 @@ def eval_(
     if patch % 16:
         raise DganError(f"--patch {patch}: must be a multiple of 16, e.g. {patch // 16 * 16 or 16}")
     settings = TrainSettings(epochs=epochs, seed=seed, patch=patch, batch=batch, dice=dice, augment=augment,
+                             contact_px=contact_px,
                              time_limit_s=None if time_limit is None else time_limit * 60)
     metrics = evaluate(train, test, out, settings, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
                        min_area_px=min_area_px,

@@ -21,6 +21,7 @@ def train(
     patch: Annotated[int, typer.Option(min=32, help="Training patch side in px (a multiple of 16).")] = 256,
     batch: Annotated[int, typer.Option(min=1, help="Patches per step.")] = 8,
     augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma).")] = False,
+    contact_px: Annotated[int, typer.Option(min=1, help="Width (px, each side) of the boundary class where two particles touch; 1: one-pixel lines as against the background. Wider lines teach the network to keep touching particles apart.")] = 1,
     threads: Annotated[Optional[int], typer.Option(min=1, help="CPU threads for training (default: torch's, one per core); fewer help on a busy machine.")] = None,
     restart: Annotated[bool, typer.Option("--restart", help="Start over in an OUT made with other settings (deletes its model and training state).")] = False,
 ) -> None:
@@ -33,7 +34,7 @@ def train(
 
     if patch % 16:
         raise DganError(f"--patch {patch}: must be a multiple of 16, e.g. {patch // 16 * 16 or 16}")
-    settings = TrainSettings(patch=patch, batch=batch, augment=augment, threads=threads)
+    settings = TrainSettings(patch=patch, batch=batch, augment=augment, threads=threads, contact_px=contact_px)
     summary = train_model(data or [], out, epochs=epochs, time_limit_min=time_limit, seed=seed, val=val,
                           settings=settings, val_every=val_every, val_pixel_size_nm=pixel_size,
                           restart=restart, log=lambda msg: typer.echo(msg, err=True))

@@ -124,7 +124,8 @@ def evaluate(train_dir: Path, test_dir: Path, out: Path, settings: TrainSettings
     t_train = time.monotonic() - t0
     meta = {"pixel_size_nm": px, "seed": settings.seed, "epochs": settings.epochs,
             "patch": settings.patch, "batch": settings.batch, "lr": settings.lr,
-            "dice": settings.dice, "augment": settings.augment, "base": settings.base, "train": str(train_dir),
+            "dice": settings.dice, "augment": settings.augment, "contact_px": settings.contact_px,
+            "base": settings.base, "train": str(train_dir),
             "n_train_images": len(train_set), "classes": ["background", "particle", "boundary"],
             "trained_by": "dgan eval", "epochs_run": len(history), "history": history, "versions": versions()}
     save_model(out / "model.pt", model, meta)

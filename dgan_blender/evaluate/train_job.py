@@ -83,7 +83,7 @@ def plan_epochs(samples, settings: TrainSettings, pixel_size_nm: float, limit_s:
     """How many epochs fit in what is left of ``limit_s`` after the timing itself (at
     least one, at most ``cap``), and the seconds the timing took."""
     t0 = time.monotonic()
-    data = prepare(samples, pixel_size_nm)
+    data = prepare(samples, pixel_size_nm, settings.contact_px)
     with cpu_threads(settings.threads):
         per_step = seconds_per_step(data, settings)
     timing_s = time.monotonic() - t0
@@ -144,6 +144,7 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         time_limit_min=time_limit_min, patch=settings.patch, batch=settings.batch, lr=settings.lr,
         dice=settings.dice, augment=settings.augment, base=settings.base, threads=settings.threads,
         channels_last=settings.channels_last,
+        **({"contact_px": settings.contact_px} if settings.contact_px != 1 else {}),  # older records stay valid
         val=str(val) if val is not None else None, val_every=val_every,
         init=provenance.file_digest(Path(init)) if init is not None else None)
     if restart and out.exists():
@@ -194,7 +195,8 @@ def train_model(data_dirs: list[Path], out: Path, *, epochs: int | None = None,
         "epochs": epochs, "time_limit_min": time_limit_min, "epochs_planned": settings.epochs,
         "epochs_run": len([h for h in history if "loss" in h]), "steps": history[-1].get("steps") if history else 0,
         "patch": settings.patch, "batch": settings.batch, "lr": settings.lr, "dice": settings.dice,
-        "augment": settings.augment, "base": settings.base, "n_train_images": len(samples),
+        "augment": settings.augment, "contact_px": settings.contact_px, "base": settings.base,
+        "n_train_images": len(samples),
         "init": str(init) if init is not None else None,
         "threads": settings.threads or torch.get_num_threads(), "channels_last": settings.channels_last,
         "classes": ["background", "particle", "boundary"], "history": history,

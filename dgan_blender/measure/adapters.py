@@ -20,6 +20,7 @@ from .stages import RunContext, fresh
 PRESET_FILE = "preset.toml"
 REFINED_FILE = "refined-preset.toml"
 SIZE_CHECK_FILE = "size_check.json"  # segment stage: the held-out size error, per image
+CROWDED_DIR = "crowded"  # the crowded share of a synthetic set, a data set of its own inside it
 
 
 def prior_available() -> bool:
@@ -81,16 +82,40 @@ def _fit(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     return {"iters": b.fit_iters, "end": end}
 
 
-def _render(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+def synthetic_set(ctx: RunContext, count: int, out: Path, seed: int, progress=None) -> dict:
+    """``count`` images of the run's geometry and fitted look into ``out``, the crowded
+    share of them (``measure/crowded.py``) into ``out/crowded``; every image rendered,
+    or a one-line error. Returns {"count", "crowded", "seconds"}."""
     from ..dataset.run import RenderJob, run
+    from ..seeds import CROWDED_SET, step_seed
+    from .crowded import crowded
 
-    job = RenderJob(cfg=_config(ctx), count=ctx.budget.synthetic_images, out=out, seed=ctx.seed_of("render"),
-                    workers=ctx.workers, params=ctx.dir("fit") / "params.toml")
-    summary = run(job, progress=progress)
-    if summary["complete"] != job.count:
-        raise DganError(f"{out}: {summary['complete']} of {job.count} synthetic images rendered; "
-                        "run again with --resume")
-    return {"count": job.count, "seconds": summary["seconds"]}
+    cfg, params = _config(ctx), ctx.dir("fit") / "params.toml"
+    n_crowded = round(count * ctx.budget.crowded_share)
+    jobs = [RenderJob(cfg=cfg, count=count - n_crowded, out=out, seed=seed, workers=ctx.workers, params=params)]
+    if n_crowded:
+        jobs.append(RenderJob(cfg=crowded(cfg), count=n_crowded, out=out / CROWDED_DIR,
+                              seed=step_seed(seed, 0, CROWDED_SET), workers=ctx.workers, params=params))
+    seconds = 0.0
+    for job in jobs:
+        if not job.count:
+            continue
+        summary = run(job, progress=progress)
+        if summary["complete"] != job.count:
+            raise DganError(f"{job.out}: {summary['complete']} of {job.count} synthetic images rendered; "
+                            "run again with --resume")
+        seconds += summary["seconds"]
+    return {"count": count, "crowded": n_crowded, "seconds": round(seconds, 3)}
+
+
+def synthetic_folders(folder: Path) -> list[Path]:
+    """The data sets of a synthetic set written by ``synthetic_set``."""
+    folder = Path(folder)
+    return [f for f in (folder, folder / CROWDED_DIR) if (f / "manifest.jsonl").exists()]
+
+
+def _render(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
+    return synthetic_set(ctx, ctx.budget.synthetic_images, out, ctx.seed_of("render"), progress)
 
 
 def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
@@ -101,8 +126,8 @@ def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
     b = ctx.budget
     progress.update(completed=0, total=b.train_epochs)
-    settings = TrainSettings(patch=b.train_patch, batch=b.train_batch)
-    result = train_model([ctx.dir("render")], out, epochs=b.train_epochs, seed=ctx.seed_of("train"),
+    settings = TrainSettings(patch=b.train_patch, batch=b.train_batch, contact_px=b.train_contact_px)
+    result = train_model(synthetic_folders(ctx.dir("render")), out, epochs=b.train_epochs, seed=ctx.seed_of("train"),
                          settings=settings, log=lambda msg: None,
                          progress=lambda epoch, planned, entry: progress.update(completed=epoch, total=planned))
     history = json.loads((out / "curve.json").read_text())["history"]
@@ -111,11 +136,11 @@ def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 
 
 def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
-    """First a synthetic set the model never saw (the fitted look, the run's geometry,
-    another seed) chooses how deep a neck must be to split two particles (``necks``) and
-    measures the size error left after it (``size_check.json``: reported, not applied);
-    then the real micrographs are segmented with it."""
-    from ..dataset.run import RenderJob, run
+    """First a synthetic set the model never saw (drawn like its training set - the
+    fitted look, the run's geometry, its crowded share - with another seed) chooses how
+    deep a neck must be to split two particles (``necks``) and measures the size error
+    left after it (``size_check.json``: reported, not applied); then the real
+    micrographs are segmented with it."""
     from ..evaluate.data import load_annotated, load_images
     from ..evaluate.measure import segment_folder
     from ..evaluate.necks import check_held_out
@@ -126,14 +151,11 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     n_real = len(load_images(ctx.real, pixel_size_nm=ctx.pixel_size_nm))
     progress.update(completed=0, total=b.split_images + n_real)
     val = out / "synthetic-held-out"
-    job = RenderJob(cfg=_config(ctx), count=b.split_images, out=val, seed=ctx.seed_of("segment"),
-                    workers=ctx.workers, params=ctx.dir("fit") / "params.toml")
-    if run(job)["complete"] != job.count:
-        raise DganError(f"{val}: the held-out synthetic images did not all render; run again with --resume")
+    synthetic_set(ctx, b.split_images, val, ctx.seed_of("segment"))
     progress.update(completed=b.split_images, info="choosing the neck depth")
     model, meta = load_model(ctx.dir("train") / "model.pt")
-    split_h, scores, check = check_held_out(model, load_annotated(val), float(meta["pixel_size_nm"]),
-                                            seed=ctx.seed_of("segment"))
+    held = [s for folder in synthetic_folders(val) for s in load_annotated(folder)]
+    split_h, scores, check = check_held_out(model, held, float(meta["pixel_size_nm"]), seed=ctx.seed_of("segment"))
     write_json(out / SIZE_CHECK_FILE, check)
     summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
                              log=lambda msg: progress.advance(1), split_h=split_h,

@@ -28,11 +28,13 @@ TABLE: dict[str, tuple] = {
     "fit_patch":        (256, "fixed", 32, ""),
     "fit_spp":          (8, "fixed", 1, ""),
     "synthetic_images": (300, "scaled", 4, "render: ~3 min (2 workers)"),
+    "crowded_share":    (0.5, "fixed", 0.0, "share of the synthetic (and held-out) images drawn crowded (measure/crowded.py)"),
     "image_px":         (0, "fixed", 0, "0: the preset's image size"),
     "render_spp":       (0, "fixed", 0, "0: the preset's samples per pixel"),
     "train_epochs":     (18, "fixed", 1, "train: ~22 min (~74 s per epoch over 300 images)"),
     "train_patch":      (256, "fixed", 32, ""),
     "train_batch":      (8, "fixed", 1, ""),
+    "train_contact_px": (2, "fixed", 1, "boundary width where particles touch (dgan train --contact-px)"),
     "split_images":     (120, "fixed", 2, "segment: held-out synthetic images that choose the neck split and measure the size bias, ~2 min"),
     "refine_layouts":   (16, "fixed", 2, "report: refined-preset.toml from the measured particles, ~1 min"),
 }
@@ -51,11 +53,13 @@ class Budget:
     fit_patch: int
     fit_spp: int
     synthetic_images: int
+    crowded_share: float
     image_px: int
     render_spp: int
     train_epochs: int
     train_patch: int
     train_batch: int
+    train_contact_px: int
     split_images: int
     refine_layouts: int
     minutes: float = REFERENCE_MINUTES
@@ -76,6 +80,8 @@ def budget_for(minutes: float = REFERENCE_MINUTES, **override) -> Budget:
     if unknown:
         raise DganError(f"budget: unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(TABLE)}")
     values.update(override)
+    if not 0.0 <= values["crowded_share"] <= 1.0:
+        raise DganError(f"budget crowded_share {values['crowded_share']}: give a share from 0 to 1")
     if values["train_patch"] % 16:
         raise DganError(f"budget train_patch {values['train_patch']}: must be a multiple of 16")
     return Budget(minutes=float(minutes), **values)

@@ -32,3 +32,15 @@ def test_count_is_named_for_a_count_config():
 def test_particle_ceiling_is_checked_before_any_layout():
     with pytest.raises(ConfigError, match="more than 20000"):
         check_layouts(load_config("tio2-sem", ["particles.count=1000000000"]), 0)
+
+
+def test_two_layouts_that_pack_settle_it_and_the_third_is_not_built(monkeypatch):
+    """The driver builds the probes while the workers wait: with 3 probes, two that
+    pack already decide (at most one could fail)."""
+    from dgan_blender.dataset import preflight
+
+    built = []
+    real = preflight.generate_layout
+    monkeypatch.setattr(preflight, "generate_layout", lambda cfg, rng, s: built.append(s) or real(cfg, rng, s))
+    check_layouts(load_config("sio2-him", []), 0)
+    assert len(built) == 2

@@ -181,3 +181,37 @@ def test_fine_tuning_starts_from_the_given_weights(synthetic_like, tmp_path):
     assert load_model(tmp_path / "b" / "model.pt")[1]["init"] == str(start)
     with pytest.raises(DganError, match="no such model to start from"):
         train_model([synthetic_like], tmp_path / "e", epochs=1, init=tmp_path / "none.pt", **QUIET)
+
+
+def test_wider_contact_lines_are_trained_recorded_and_part_of_the_settings(synthetic_like, tmp_path):
+    """--contact-px changes the targets where particles touch (other weights; the
+    fixture's discs do not touch, so there it changes nothing), says so in the model, and
+    a rerun into the same folder with the other width is refused like any other setting."""
+    import shutil
+    from dataclasses import replace
+
+    from dgan_blender.annotate import semantic_mask
+    from dgan_blender.io import write_png
+
+    from .conftest import blobs, render
+
+    touching = tmp_path / "touching"
+    shutil.copytree(synthetic_like, touching)
+    rng = np.random.default_rng(2)
+    for i in range(2):
+        inst = blobs((64, 64), [(20, 20), (20, 37), (46, 30 + 2 * i)], 10).astype(np.uint16)
+        write_png(touching / "images" / f"{i:06d}.png", render(inst, rng))
+        write_png(touching / "instances" / f"{i:06d}.png", inst)
+        write_png(touching / "semantic" / f"{i:06d}.png", semantic_mask(inst))
+    (touching / "manifest.jsonl").unlink()
+    write_manifest(touching, 2)
+    wide = dict(QUIET, settings=replace(TINY, contact_px=3))
+    for name, data, kw in (("a", synthetic_like, QUIET), ("b", synthetic_like, wide),
+                           ("c", touching, QUIET), ("d", touching, wide)):
+        train_model([data], tmp_path / name, epochs=1, seed=0, **kw)
+    assert load_model(tmp_path / "a" / "model.pt")[1]["contact_px"] == 1
+    assert load_model(tmp_path / "b" / "model.pt")[1]["contact_px"] == 3
+    assert same_weights(tmp_path / "a" / "model.pt", tmp_path / "b" / "model.pt")
+    assert not same_weights(tmp_path / "c" / "model.pt", tmp_path / "d" / "model.pt")
+    with pytest.raises(DganError, match=r"other settings \(contact_px"):
+        train_model([synthetic_like], tmp_path / "a", epochs=1, seed=0, **wide)

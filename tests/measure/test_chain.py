@@ -34,7 +34,9 @@ def reference(tmp_path_factory):
 def test_real_chain_writes_every_stage(reference):
     real, summary, ref = reference
     assert (ref / "02-fit" / "params.toml").exists()
-    assert len(list((ref / "03-render" / "images").glob("*.png"))) == 4
+    # half of the synthetic set crowded (measure/crowded.py), a data set inside the stage's
+    assert len(list((ref / "03-render" / "images").glob("*.png"))) == 2
+    assert len(list((ref / "03-render" / "crowded" / "images").glob("*.png"))) == 2
     assert (ref / "04-train" / "model.pt").exists()
     assert summary["n_images"] == 3 and summary["scores"]["n_scored_images"] == 3
     assert (ref / "report.html").stat().st_size > 10_000
@@ -80,7 +82,7 @@ def test_kill_inside_render(reference, tmp_path, monkeypatch):
         full = ctx.budget
         ctx.budget = budget_for(1.0, **(TINY | {"synthetic_images": 2}))
         try:
-            render(ctx, out, resumed, progress)  # two of the four samples written
+            render(ctx, out, resumed, progress)  # two of the four samples written (one of each kind)
         finally:
             ctx.budget = full
         raise KeyboardInterrupt
@@ -88,7 +90,8 @@ def test_kill_inside_render(reference, tmp_path, monkeypatch):
     monkeypatch.setitem(adapters.ADAPTERS, "render", killed_after_two)
     with pytest.raises(KeyboardInterrupt):
         go(real, tmp_path / "run")
-    assert len(list((tmp_path / "run" / "03-render.tmp" / "images").glob("*.png"))) == 2
+    tmp = tmp_path / "run" / "03-render.tmp"
+    assert len(list(tmp.glob("images/*.png"))) == len(list(tmp.glob("crowded/images/*.png"))) == 1
     monkeypatch.setitem(adapters.ADAPTERS, "render", render)
     go(real, tmp_path / "run", resume=True)
     _same(tmp_path / "run", reference, "render")

@@ -28,7 +28,10 @@ def test_progress_per_stage(tmp_path):
         (run / s.folder).mkdir()
         (run / s.folder / "done.json").write_text("{}")
     (run / "03-render.tmp").mkdir()
-    (run / "03-render.tmp" / "manifest.jsonl").write_text('{"index": 0}\n{"index": 1}\n')
+    (run / "03-render.tmp" / "manifest.jsonl").write_text('{"index": 0}\n')
+    assert abs(frac() - 2.25 / 6) < 1e-9
+    (run / "03-render.tmp" / "crowded").mkdir()  # the crowded share counts too
+    (run / "03-render.tmp" / "crowded" / "manifest.jsonl").write_text('{"index": 0}\n')
     assert jobs.measure_stage(run) == (2, "render")
     assert abs(frac() - 2.5 / 6) < 1e-9
     job = jobs.MeasureJob(["x"], run)
