@@ -18,11 +18,9 @@ def semantic_mask(instances: np.ndarray) -> np.ndarray:
     neighbours belongs to the background or to another particle; the image border is
     not a boundary (the particle merely leaves the frame)."""
     inst = np.asarray(instances)
-    pad = np.pad(inst, 1, mode="edge")
-    centre = pad[1:-1, 1:-1]
     differs = np.zeros(inst.shape, dtype=bool)
-    for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
-        differs |= pad[dy:dy + inst.shape[0], dx:dx + inst.shape[1]] != centre
+    for other in _four_neighbours(inst):
+        differs |= other != inst
     sem = np.where(inst > 0, PARTICLE, BACKGROUND).astype(np.uint8)
     sem[(inst > 0) & differs] = BOUNDARY
     return sem
@@ -38,15 +36,22 @@ def contact_widened(instances: np.ndarray, sem: np.ndarray, width_px: int) -> np
     if width_px <= 1:
         return sem
     inst = np.asarray(instances)
-    pad = np.pad(inst, 1, mode="edge")
     contact = np.zeros(inst.shape, bool)
-    for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
-        other = pad[dy:dy + inst.shape[0], dx:dx + inst.shape[1]]
+    for other in _four_neighbours(inst):
         contact |= (inst > 0) & (other > 0) & (other != inst)
     near = cv2.dilate(contact.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=width_px - 1) > 0
     out = sem.copy()
     out[near & (inst > 0)] = BOUNDARY
     return out
+
+
+def _four_neighbours(inst: np.ndarray):
+    """The image shifted to each pixel's up, down, left and right neighbour; the image
+    border repeats itself (it is no boundary: a particle merely leaves the frame)."""
+    pad = np.pad(inst, 1, mode="edge")
+    h, w = inst.shape
+    for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
+        yield pad[dy:dy + h, dx:dx + w]
 
 
 def particle_table(layout: Layout, instances: np.ndarray) -> list[dict]:
