@@ -19,7 +19,7 @@ def prior(
     pixel_size_nm: Annotated[Optional[float], typer.Option(min=0.0, help="Pixel size in nm for images whose metadata lack it.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic layouts used to calibrate the estimator.")] = 0,
     passes: Annotated[int, typer.Option(min=1, help="Calibration passes (synthetic sets).")] = 6,
-    layouts: Annotated[int, typer.Option(min=2, help="Synthetic layouts per pass.")] = 8,
+    layouts: Annotated[int, typer.Option(min=2, help="Synthetic layouts per pass.")] = 16,
     render: Annotated[bool, typer.Option(help="Calibrate on rendered images with the base's look (Blender + Mitsuba); "
                                               "--no-render: on Blender-free footprints (faster, blind to halos).")] = True,
     shape: Annotated[Optional[str], typer.Option(help="Particle shape family to write (ellipsoid, sphere, polyhedron, "

@@ -28,6 +28,7 @@ from .segments import measure, single_particles
 from .toml_out import write_preset
 
 MIN_PARTICLES = 10
+MIN_REAL_SINGLES = 30  # single particles on the real images for their median to set the size
 MIN_SEPARATION = 10.0  # ground noise alone splits into classes ~6 widths apart; BAM TiO2 SEM: 51
 # Seams (dark crevices between touching particles, segments.crevices) are off: the
 # Blender-free synthesis has no grey image to find them in, so the calibration could
@@ -155,7 +156,7 @@ def _wire_tables(real: dict) -> dict:
 
 
 def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_size_nm: float | None = None,
-                seed: int = 0, passes: int = 6, layouts: int = 8, render: bool = True, log=lambda m: None,
+                seed: int = 0, passes: int = 6, layouts: int = 16, render: bool = True, log=lambda m: None,
                 shape: str | None = None) -> dict:
     """Write the preset ``out`` and ``prior.png`` beside it; returns the [prior.meta] table.
     ``shape``: the particles' shape family (``particles.shape``), else chosen by ``_shape``."""
@@ -235,11 +236,16 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                                           + ("fitted look" if look else "materials") + ", measured like the real ones")
         else:
             meta["calibration_images"] = "Blender-free footprints (binary), measured like the real foregrounds"
+        singles = n_single >= MIN_REAL_SINGLES
         theta, history, d_syn = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts,
-                                          seed, log=log, renderer=renderer)
+                                          seed, log=log, renderer=renderer, singles=singles, average=True)
+        meta["size_statistic"] = ("median of the single (isolated, convex, off-border) particles" if singles else
+                                  f"median of the split particles (fewer than {MIN_REAL_SINGLES} single ones)")
         geometry = theta.tables()
         passes_done = [e for e in history if "gap" in e]
-        meta["written_pass"] = min(passes_done, key=lambda e: e["gap"])["pass"] if passes_done else -1
+        means = [e for e in passes_done if e["pass"] == "mean"]
+        meta["written_pass"] = ("mean" if means else
+                                min(passes_done, key=lambda e: e["gap"])["pass"] if passes_done else -1)
         meta["calibration"] = history
         meta["layers_rule"] = ("2d/3d: the stacking whose synthetic set (pass 0) comes nearer the real statistics "
                                "(cluster solidity + the calibration gap)")

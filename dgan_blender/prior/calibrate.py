@@ -29,6 +29,7 @@ from .visible import visible_instances
 
 SHARP_MESH_LEVEL = 5  # edges of a 170 nm cuboid bevelled over 5.6 nm (level 4: 10.1 nm), under a 7.3 nm pixel
 FACET_GAIN = 2.0  # facet_depth step per unit of roundness difference
+MIN_SYN_SINGLES = 5  # single particles a synthetic set needs for the singles' median to be compared
 DAMP = 0.7  # share of each gap a step closes: the statistics are coupled (a wider law also merges more)
 
 
@@ -131,11 +132,21 @@ def _distance_layers(real: dict, syn: dict) -> float:
     return (d if np.isfinite(d) else 0.0) + gap(real, syn) + syn.get("failed", 0.0)
 
 
-def step(theta: Theta, real: dict, syn: dict) -> Theta:
+def size_key(real: dict, syn: dict, singles: bool) -> str:
+    """The size statistic two sets are compared by: the single (isolated, convex) particles'
+    median where asked and both sets hold enough of them, else the split particles'."""
+    if singles and syn.get("n_single", 0) >= MIN_SYN_SINGLES and "single_log_median" in real \
+            and "single_log_median" in syn:
+        return "single_log_median"
+    return "log_median"
+
+
+def step(theta: Theta, real: dict, syn: dict, singles: bool = False) -> Theta:
     """One fixed-point step: each parameter moves by the real-minus-synthetic gap of its statistic."""
     t = Theta(**{**theta.__dict__})
     if "log_median" in syn and "log_median" in real:
-        t.log_median += DAMP * (real["log_median"] - syn["log_median"])
+        key = size_key(real, syn, singles)
+        t.log_median += DAMP * (real[key] - syn[key])
         if syn["log_sigma"] > 1e-3:
             ratio = np.clip(real["log_sigma"] / syn["log_sigma"], 0.5, 2.0) ** DAMP
             t.sigma = float(np.clip(t.sigma * ratio, 0.02, 1.0))
@@ -158,25 +169,31 @@ def step(theta: Theta, real: dict, syn: dict) -> Theta:
     return t
 
 
-def gap(real: dict, syn: dict) -> float:
+def gap(real: dict, syn: dict, singles: bool = False) -> float:
     """How far a candidate's synthetic statistics lie from the real ones (log units)."""
     if "log_median" not in syn:
         return float("inf")
-    g = abs(real["log_median"] - syn["log_median"])
+    key = size_key(real, syn, singles)
+    g = abs(real[key] - syn[key])
     g += abs(math.log(max(real["log_sigma"], 1e-3) / max(syn["log_sigma"], 1e-3)))
     return g + 0.5 * abs(real["cov_mu"] - syn["cov_mu"])
 
 
 def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: tuple[int, int], px_nm: float,
               passes: int, layouts: int, seed: int, choose_layers: bool = True, log=lambda m: None,
-              renderer=None):
+              renderer=None, singles: bool = False, average: bool = False):
     """Returns the candidate whose synthetic statistics came nearest the real ones (a
     verified one: steps are not guaranteed to converge, as a wider law also merges
     more), the history of passes (statistics, the synthetic sets' own estimator
-    error against their truth) and what the estimator found on its layouts (nm)."""
+    error against their truth) and what the estimator found on its layouts (nm).
+
+    ``singles``: compare sizes by the single particles' median (``size_key``);
+    ``average``: return the mean of the candidates of passes 1.. (``mean_candidate``)
+    instead of the nearest one."""
     seeds = [int(seed) * 1000 + i for i in range(layouts)]
     history = []
     best, best_gap, best_found = theta, float("inf"), np.zeros(0)
+    walk: list[Theta] = []
     for k in range(passes):
         candidates = [theta]
         if k == 0 and choose_layers:
@@ -201,15 +218,50 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
         entry = {"pass": k, "median_nm": round(math.exp(cand.log_median), 2), "sigma_log": round(cand.sigma, 4),
                  "coverage": [round(cand.cov_lo, 4), round(cand.cov_hi, 4)], "layers": cand.layers,
                  "syn_measured_median_nm": round(math.exp(syn.get("log_median", float("nan"))), 2),
+                 "size_statistic": size_key(real, syn, singles),
+                 "syn_single_median_nm": round(math.exp(syn.get("single_log_median", float("nan"))), 2),
+                 "syn_singles": int(syn.get("n_single", 0)),
                  "real_measured_median_nm": round(math.exp(real["log_median"]), 2),
                  "syn_estimator_vs_truth_median_pct": round(100 * (np.median(found) / np.median(true) - 1), 2)
                  if found.size and true.size else float("nan")}
         # a prior whose layouts do not pack is no preset: unpackable layouts count against it
         entry["unpackable_layouts"] = round(syn["failed"], 3)
-        entry["gap"] = round(gap(real, syn) + syn["failed"], 4)
+        entry["gap"] = round(gap(real, syn, singles) + syn["failed"], 4)
         history.append(entry)
         log(f"prior: pass {k}: {entry}")
         if entry["gap"] < best_gap:
             best, best_gap, best_found = cand, entry["gap"], found
-        theta = step(cand, real, syn)
+        theta = step(cand, real, syn, singles)
+        walk.append(cand)
+    if average and len(walk) > 2:
+        best = mean_candidate(walk[1:])
+        cfg = synthetic_config(base, best, field_px, px_nm)
+        measured, truth, failed = synthetic_set(cfg, best, seeds, radius_px, renderer)
+        if measured:
+            syn = _stats(measured, cfg, theta.max_size)
+            syn["failed"] = failed / len(seeds)
+            best_found = np.concatenate([m.diameters_px for m in measured]) * px_nm
+            history.append({"pass": "mean", "median_nm": round(math.exp(best.log_median), 2),
+                            "sigma_log": round(best.sigma, 4), "coverage": [round(best.cov_lo, 4), round(best.cov_hi, 4)],
+                            "layers": best.layers, "of_passes": list(range(1, len(walk))),
+                            "size_statistic": size_key(real, syn, singles),
+                            "unpackable_layouts": round(syn["failed"], 3),
+                            "gap": round(gap(real, syn, singles) + syn["failed"], 4)})
+            log(f"prior: mean of passes: {history[-1]}")
     return best, history, best_found
+
+
+def mean_candidate(walk: list[Theta]) -> Theta:
+    """The average of the passes' candidates (Polyak-Ruppert): each pass's synthetic
+    statistics are noisy (a few hundred particles in a few layouts), so the steps
+    wander around the fixed point; their mean is nearer it than any one of them. Sizes,
+    spreads and coverages are averaged in logs; the stacking is the walk's own."""
+    t = Theta(**{**walk[-1].__dict__})
+    t.log_median = float(np.mean([w.log_median for w in walk]))
+    t.sigma = float(np.exp(np.mean([math.log(w.sigma) for w in walk])))
+    t.cov_lo = float(np.exp(np.mean([math.log(w.cov_lo) for w in walk])))
+    t.cov_hi = float(np.exp(np.mean([math.log(max(w.cov_hi, w.cov_lo)) for w in walk])))
+    for name in ("exponent", "elong_min", "elong_max", "facet_depth"):
+        setattr(t, name, float(np.mean([getattr(w, name) for w in walk])))
+    t.elong_max = max(t.elong_max, t.elong_min)
+    return t

@@ -84,4 +84,11 @@ def statistics(measured: list, px_nm: list[float], shapes: list[tuple[int, int]]
     sol = np.concatenate([m.component_solidity for m in measured])
     out["cluster_solidity"] = float(np.median(sol)) if sol.size else float("nan")
     out["n_single"] = int(sum(m.single_px.size for m in measured))
+    sd, sw = [], []
+    for m, px, shp in zip(measured, px_nm, shapes):
+        sd.append(m.single_px * px)
+        sw.append(border_weights(m.single_px, shp))
+    sd = np.concatenate(sd) if sd else np.zeros(0)
+    if sd.size:
+        out["single_log_median"], out["single_log_sigma"] = log_moments(sd, np.concatenate(sw))
     return out
