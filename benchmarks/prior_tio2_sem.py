@@ -111,8 +111,8 @@ def render_truth(name, preset, over, count, out: Path):
     """``count`` rendered images (PNG, 16 bit) and the true visible sizes and coverage."""
     import cv2
 
-    from dgan_blender.bridge.dataset import render_layout
-    from dgan_blender.bridge.noise import apply_numpy
+    from dgan_blender.appearance.detector import apply_numpy
+    from dgan_blender.bridge.sample_render import render_layout
 
     cfg = load_config(preset, over)
     folder = out / name / "images"
