@@ -175,7 +175,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "prior_bench")
     ap.add_argument("--layouts", type=int, default=30, help="layouts scored per preset")
-    ap.add_argument("--calib-layouts", type=int, default=8, help="dgan prior --layouts")
+    ap.add_argument("--calib-layouts", type=int, default=16, help="dgan prior --layouts")
     ap.add_argument("--round-trip-images", type=int, default=40)
     ap.add_argument("--skip", default="", help="comma list of: real, A, B")
     ap.add_argument("--score", action="append", default=[], metavar="NAME=PRESET",
