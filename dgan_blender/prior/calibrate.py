@@ -127,7 +127,9 @@ def _stats(measured, cfg, k_max):
 
 def _distance_layers(real: dict, syn: dict) -> float:
     """Stacking changes how clusters look (solidity) and what the estimator sees of
-    sizes and coverage (hidden particles): both count."""
+    sizes and coverage (hidden particles): both count. Sizes here are the split
+    particles' even where the passes compare singles: hidden and merged particles, which
+    the stacking changes, show in them and hardly in isolated ones."""
     d = abs(real.get("cluster_solidity", np.nan) - syn.get("cluster_solidity", np.nan))
     return (d if np.isfinite(d) else 0.0) + gap(real, syn) + syn.get("failed", 0.0)
 
