@@ -196,6 +196,19 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
     history = []
     best, best_gap, best_found = theta, float("inf"), np.zeros(0)
     walk: list[Theta] = []
+    k_max = theta.max_size
+
+    def synthetic(cand: Theta):
+        """(statistics, diameters the estimator found (nm), true visible diameters per
+        layout) of a candidate's layouts; None when none of them packs."""
+        cfg = synthetic_config(base, cand, field_px, px_nm)
+        measured, truth, failed = synthetic_set(cfg, cand, seeds, radius_px, renderer)
+        if not measured:
+            return None
+        st = _stats(measured, cfg, k_max)
+        st["failed"] = failed / len(seeds)
+        return st, np.concatenate([m.diameters_px for m in measured]) * px_nm, truth
+
     for k in range(passes):
         candidates = [theta]
         if k == 0 and choose_layers:
@@ -203,19 +216,15 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
             candidates = [theta, Theta(**{**theta.__dict__, "layers": other})]
         results = []
         for cand in candidates:
-            cfg = synthetic_config(base, cand, field_px, px_nm)
-            measured, truth, failed = synthetic_set(cfg, cand, seeds, radius_px, renderer)
-            if not measured:
+            r = synthetic(cand)
+            if r is None:
                 raise ConfigError("the candidate prior's layouts do not fit the field; give larger images")
-            st = _stats(measured, cfg, theta.max_size)
-            st["failed"] = failed / len(seeds)
-            results.append((cand, st, measured, truth, cfg))
+            results.append((cand, *r))
         if len(results) > 1:
             dist = [_distance_layers(real, r[1]) for r in results]
             results = [results[int(np.nanargmin(dist)) if np.isfinite(dist).any() else 0]]
             history.append({"layers_solidity": {r.layers: round(float(s), 4) for r, s in zip(candidates, dist)}})
-        cand, syn, measured, truth, cfg = results[0]
-        found = np.concatenate([m.diameters_px for m in measured]) * px_nm
+        cand, syn, found, truth = results[0]
         true = np.concatenate(truth)
         entry = {"pass": k, "median_nm": round(math.exp(cand.log_median), 2), "sigma_log": round(cand.sigma, 4),
                  "coverage": [round(cand.cov_lo, 4), round(cand.cov_hi, 4)], "layers": cand.layers,
@@ -237,12 +246,9 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
         walk.append(cand)
     if average and len(walk) > 2:
         best = mean_candidate(walk[1:])
-        cfg = synthetic_config(base, best, field_px, px_nm)
-        measured, truth, failed = synthetic_set(cfg, best, seeds, radius_px, renderer)
-        if measured:
-            syn = _stats(measured, cfg, theta.max_size)
-            syn["failed"] = failed / len(seeds)
-            best_found = np.concatenate([m.diameters_px for m in measured]) * px_nm
+        r = synthetic(best)
+        if r is not None:
+            syn, best_found, _ = r
             history.append({"pass": "mean", "median_nm": round(math.exp(best.log_median), 2),
                             "sigma_log": round(best.sigma, 4), "coverage": [round(best.cov_lo, 4), round(best.cov_hi, 4)],
                             "layers": best.layers, "of_passes": list(range(1, len(walk))),

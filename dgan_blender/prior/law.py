@@ -60,11 +60,7 @@ def loguniform_from_moments(mu: float, sd: float) -> tuple[float, float]:
 
 def statistics(measured: list, px_nm: list[float], shapes: list[tuple[int, int]], k_max: int) -> dict:
     """The statistics the calibration matches, from ``segments.Measured`` per image."""
-    d_nm, w = [], []
-    for m, px, shp in zip(measured, px_nm, shapes):
-        d_nm.append(m.diameters_px * px)
-        w.append(border_weights(m.diameters_px, shp))
-    d_nm, w = np.concatenate(d_nm), np.concatenate(w)
+    d_nm, w = _sizes_nm([m.diameters_px for m in measured], px_nm, shapes)
     out = {"n": int(d_nm.size)}
     if d_nm.size:
         out["log_median"], out["log_sigma"] = log_moments(d_nm, w)
@@ -83,12 +79,15 @@ def statistics(measured: list, px_nm: list[float], shapes: list[tuple[int, int]]
     out["roundness"] = float(np.median(rn)) if rn.size else float("nan")
     sol = np.concatenate([m.component_solidity for m in measured])
     out["cluster_solidity"] = float(np.median(sol)) if sol.size else float("nan")
-    out["n_single"] = int(sum(m.single_px.size for m in measured))
-    sd, sw = [], []
-    for m, px, shp in zip(measured, px_nm, shapes):
-        sd.append(m.single_px * px)
-        sw.append(border_weights(m.single_px, shp))
-    sd = np.concatenate(sd) if sd else np.zeros(0)
+    sd, sw = _sizes_nm([m.single_px for m in measured], px_nm, shapes)
+    out["n_single"] = int(sd.size)
     if sd.size:
-        out["single_log_median"], out["single_log_sigma"] = log_moments(sd, np.concatenate(sw))
+        out["single_log_median"], out["single_log_sigma"] = log_moments(sd, sw)
     return out
+
+
+def _sizes_nm(diameters_px: list, px_nm: list[float], shapes: list[tuple[int, int]]):
+    """Per-image diameters (px) as one array in nm, and their border weights."""
+    d = [np.asarray(x, float) * px for x, px in zip(diameters_px, px_nm)]
+    w = [border_weights(x, shp) for x, shp in zip(diameters_px, shapes)]
+    return np.concatenate(d), np.concatenate(w)
