@@ -25,7 +25,7 @@ EIGHT = ndi.generate_binary_structure(2, 2)
 MIN_AREA_PX = 20
 
 __all__ = ["BACKGROUND", "BOUNDARY", "PARTICLE", "mask_to_instances", "semantic_mask",
-           "probabilities_to_instances", "semantic_to_instances"]
+           "probabilities_to_instances", "interior_seeds", "grow", "semantic_to_instances"]
 
 
 def mask_to_instances(mask: np.ndarray) -> np.ndarray:
@@ -40,16 +40,28 @@ def probabilities_to_instances(probs: np.ndarray, min_seed_px: int = 1, min_area
     Instances under ``min_area_px`` become background (the size filter of any particle
     analysis): specks of substrate texture or noise that a network calls particle."""
     probs = np.asarray(probs, dtype=np.float32)
-    cls = probs.argmax(0)
-    foreground = cls != BACKGROUND
-    seeds, n = ndi.label(cls == PARTICLE, structure=EIGHT)
+    seeds, n = interior_seeds(probs, min_seed_px)
+    return grow(probs, seeds, n, min_area_px)
+
+
+def interior_seeds(probs: np.ndarray, min_seed_px: int = 1) -> tuple[np.ndarray, int]:
+    """The interior class's 8-connected components of at least ``min_seed_px`` pixels,
+    labelled 1..n: one seed per particle."""
+    seeds, n = ndi.label(np.asarray(probs).argmax(0) == PARTICLE, structure=EIGHT)
     if min_seed_px > 1 and n:
         sizes = np.bincount(seeds.ravel(), minlength=n + 1)
         keep = sizes >= min_seed_px
         keep[0] = False
         seeds, n = ndi.label(keep[seeds], structure=EIGHT)
-    # Flood from low to high boundary probability; 4-connected so that a diagonal
-    # one-pixel background line still separates.
+    return seeds, n
+
+
+def grow(probs: np.ndarray, seeds: np.ndarray, n: int, min_area_px: int = 0) -> np.ndarray:
+    """Seeds (labels 1..n) grown over the predicted foreground: flooded from low to high
+    boundary probability, 4-connected so that a diagonal one-pixel background line still
+    separates; foreground no seed reaches becomes instances of its own."""
+    probs = np.asarray(probs, dtype=np.float32)
+    foreground = probs.argmax(0) != BACKGROUND
     elevation = probs[BOUNDARY] - probs[PARTICLE]
     labels = watershed(elevation, markers=seeds, mask=foreground, connectivity=1)
     rest, _ = ndi.label(foreground & (labels == 0), structure=FOUR)

@@ -18,9 +18,8 @@ from scipy import ndimage as ndi
 from skimage.morphology import h_maxima
 from skimage.segmentation import relabel_sequential, watershed
 
-from ..annotate import BACKGROUND, PARTICLE
-from .instances import EIGHT, FOUR, MIN_AREA_PX, probabilities_to_instances
-from .metrics import drop_small, evaluate_pairs
+from .instances import EIGHT, MIN_AREA_PX, grow, interior_seeds
+from .metrics import evaluate_pairs
 
 # candidate depths (fractions of the median particle radius); None: no splitting
 GRID: tuple = (None, 0.5, 0.35, 0.25, 0.2, 0.15, 0.1, 0.05)
@@ -42,25 +41,37 @@ def deep_maxima(mask: np.ndarray, depth: float) -> tuple[np.ndarray, np.ndarray,
 
 
 def split_necks(probs: np.ndarray, h: float | None, min_seed_px: int = 4, min_area_px: int = 0) -> np.ndarray:
-    """probs (3, H, W) -> instances; ``h`` None: the plain interior seeds."""
-    base = probabilities_to_instances(probs, min_seed_px=min_seed_px, min_area_px=min_area_px)
-    if h is None:
-        return base
+    """probs (3, H, W) -> instances; ``h`` None: the plain interior seeds.
+
+    Splitting only ever adds cuts: an interior component with two or more maxima at
+    least the depth deep is cut between them (watershed of its distance transform), every
+    other component stays one seed as it was, and the seeds grow over the boundary ring as
+    without splitting. (Seeding the whole foreground from the deep maxima alone, as
+    before, let a particle too small to hold one flood into its neighbour: on the BAM
+    TiO2 SEM run of seed 0 that merged more than the cuts split - held-out PQ 0.61 at
+    depth 0.5 where no splitting gave 0.81.)"""
     probs = np.asarray(probs, np.float32)
-    cls = probs.argmax(0)
-    fg, interior = cls != BACKGROUND, cls == PARTICLE
+    seeds, n = interior_seeds(probs, min_seed_px)
+    if h is None or n == 0:
+        return grow(probs, seeds, n, min_area_px)
+    base = grow(probs, seeds, n, min_area_px)
     areas = np.bincount(base.ravel())[1:]
     areas = areas[areas >= max(min_area_px, MIN_AREA_PX)]
     if not areas.size:
         return base
     depth = max(1.0, h * float(np.sqrt(np.median(areas) / np.pi)))
-    dist, seeds, n = deep_maxima(interior, depth)
-    lab = watershed(-dist, seeds, mask=fg, connectivity=1)
-    rest, _ = ndi.label(fg & (lab == 0), structure=FOUR)
-    lab = np.where(rest > 0, rest + n, lab)
-    if min_area_px > 1 and lab.max():
-        lab = relabel_sequential(drop_small(lab, min_area_px))[0]
-    return lab.astype(np.int32)
+    interior = seeds > 0
+    dist, peaks, n_peaks = deep_maxima(interior, depth)
+    on = peaks > 0
+    pairs = np.unique(np.stack([seeds[on], peaks[on]]), axis=1)
+    cut = np.bincount(pairs[0], minlength=n + 1) >= 2  # components holding two deep maxima or more
+    cut[0] = False
+    if not cut.any():
+        return base
+    markers = np.where(cut[seeds], peaks, np.where(interior, seeds + n_peaks, 0))
+    parts = watershed(-dist, markers, mask=interior, connectivity=1)
+    parts, _, _ = relabel_sequential(parts)
+    return grow(probs, parts, int(parts.max()), min_area_px)
 
 
 def choose_depth(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px: int = MIN_AREA_PX,

@@ -59,6 +59,10 @@ class FitOptions:
     # last. Off by default: on the BAM TiO2 fits it picked points no better on held-out
     # images than the last (172 vs 168, 181 vs 168).
     select_best: bool = False
+    # with select_best, the LATEST evaluation whose training-image distance is within this
+    # share of the lowest one: where the distance has levelled off, the longer-averaged
+    # point; where the fit drifted away later, the point before the drift (dgan measure)
+    select_tolerance: float = 0.0
     max_minutes: float = 0.0
     torch_threads: int = 1
     d_channels: int = 16
@@ -164,11 +168,19 @@ class Fit:
         r_train = realism(list(self.select_real), list(fake), seed=self.opts.seed)["realism"]
         entry = {"iteration": self.step, "realism": r["realism"], "realism_train": r_train,
                  "histogram": r["histogram"], "spectrum": r["spectrum"], "seconds": round(seconds, 2)}
-        if self.best is None or r_train < self.best["entry"]["realism_train"]:
-            self.best = {"entry": dict(entry), "ema": {k: v.clone() for k, v in self.ema.items()}}
+        if self.selects(r_train):
+            lowest = min(r_train, self.best.get("lowest", self.best["entry"]["realism_train"])) if self.best else r_train
+            self.best = {"entry": dict(entry), "ema": {k: v.clone() for k, v in self.ema.items()}, "lowest": lowest}
         self.trajectories.append({"iteration": self.step, "values": {n: e["value"] for n, e in named.items()},
                                   "bounds": {n: (e["low"], e["high"]) for n, e in named.items()}})
         return entry
+
+    def selects(self, r_train: float) -> bool:
+        """Whether an evaluation at this training-image distance becomes the selected one."""
+        if self.best is None or r_train < self.best["entry"]["realism_train"]:
+            return True
+        lowest = self.best.get("lowest", self.best["entry"]["realism_train"])
+        return self.opts.select_tolerance > 0 and r_train <= (1.0 + self.opts.select_tolerance) * lowest
 
     # ----------------------------------------------------------------- state
     @property

@@ -55,3 +55,32 @@ def test_depth_is_chosen_by_panoptic_quality():
     truth = _disc(shape, 32, 32, 12).astype(np.int32)
     best, scores = choose_depth([single], [truth])
     assert best is None  # nothing to split: ties go to no splitting
+
+
+def test_splitting_never_joins_a_small_particle_to_its_neighbour():
+    """A particle too small to hold a maximum as deep as the depth keeps its own seed
+    (seeding from the deep maxima alone let it flood into the large one)."""
+    shape = (64, 80)
+    big, small = _disc(shape, 32, 28, 14), _disc(shape, 32, 47, 5)
+    truth = np.zeros(shape, np.int32)
+    truth[big], truth[small] = 1, 2
+    probs = _probs(_disc(shape, 32, 28, 12) | _disc(shape, 32, 47, 3), big | small)
+    assert split_necks(probs, None).max() == 2
+    for h in (0.05, 0.25, 0.5):
+        lab = split_necks(probs, h)
+        assert lab.max() == 2
+        assert (lab[small] == lab[32, 47]).mean() > 0.9 and lab[32, 47] != lab[32, 28]
+
+
+def test_a_split_only_adds_cuts():
+    """Every instance of a split lies inside one instance of the unsplit result."""
+    probs, _ = _pair()
+    shape = probs.shape[1:]
+    extra = _disc(shape, 10, 80, 6)
+    probs = _probs((probs[1] > 0) | _disc(shape, 10, 80, 4), (probs[1] + probs[2] > 0) | extra)
+    base = split_necks(probs, None)
+    for h in (0.05, 0.1, 0.25, 0.5):
+        lab = split_necks(probs, h)
+        assert lab.max() >= base.max()
+        for k in range(1, lab.max() + 1):
+            assert np.unique(base[lab == k]).size == 1

@@ -188,3 +188,33 @@ def test_params_come_from_the_evaluation_nearest_the_training_images(tmp_path, r
     assert params["meta"]["selected_iteration"] == best["iteration"]
     kept, _ = _fit(tmp_path / "last", real, iters=12)
     assert kept.run()["selected_iteration"] == 12
+
+
+def test_a_tolerance_selects_the_latest_evaluation_near_the_lowest(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=16, select_best=True, select_tolerance=0.5)
+    end = fit.run()
+    evals = [json.loads(ln) for ln in (tmp_path / "metrics.jsonl").read_text().splitlines()
+             if "realism_train" in json.loads(ln)]
+    lowest = min(e["realism_train"] for e in evals)
+    near = [e for e in evals if e["realism_train"] <= 1.5 * lowest]
+    assert end["selected_iteration"] == near[-1]["iteration"]
+
+
+def test_the_tolerance_rule_follows_the_distances():
+    """Distances 10, 8, 8.3, 12, 8.1: the lowest is 8; within 5 % the last one near it
+    becomes the selection, without a tolerance the lowest."""
+    def chosen(tolerance):
+        class Stub:
+            opts = FitOptions(select_best=True, select_tolerance=tolerance)
+            best = None
+
+        stub, picks = Stub(), []
+        for it, r in enumerate((10.0, 8.0, 8.3, 12.0, 8.1)):
+            if Fit.selects(stub, r):
+                low = min(r, stub.best["lowest"]) if stub.best else r
+                stub.best = {"entry": {"iteration": it, "realism_train": r}, "lowest": low}
+                picks.append(it)
+        return picks
+
+    assert chosen(0.05) == [0, 1, 2, 4]
+    assert chosen(0.0) == [0, 1]
