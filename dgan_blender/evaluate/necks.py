@@ -52,9 +52,9 @@ def split_necks(probs: np.ndarray, h: float | None, min_seed_px: int = 4, min_ar
     depth 0.5 where no splitting gave 0.81.)"""
     probs = np.asarray(probs, np.float32)
     seeds, n = interior_seeds(probs, min_seed_px)
-    if h is None or n == 0:
-        return grow(probs, seeds, n, min_area_px)
     base = grow(probs, seeds, n, min_area_px)
+    if h is None or n == 0:
+        return base
     areas = np.bincount(base.ravel())[1:]
     areas = areas[areas >= max(min_area_px, MIN_AREA_PX)]
     if not areas.size:

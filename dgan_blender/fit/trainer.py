@@ -168,19 +168,20 @@ class Fit:
         r_train = realism(list(self.select_real), list(fake), seed=self.opts.seed)["realism"]
         entry = {"iteration": self.step, "realism": r["realism"], "realism_train": r_train,
                  "histogram": r["histogram"], "spectrum": r["spectrum"], "seconds": round(seconds, 2)}
-        if self.selects(r_train):
-            lowest = min(r_train, self.best.get("lowest", self.best["entry"]["realism_train"])) if self.best else r_train
-            self.best = {"entry": dict(entry), "ema": {k: v.clone() for k, v in self.ema.items()}, "lowest": lowest}
+        self.select(entry)
         self.trajectories.append({"iteration": self.step, "values": {n: e["value"] for n, e in named.items()},
                                   "bounds": {n: (e["low"], e["high"]) for n, e in named.items()}})
         return entry
 
-    def selects(self, r_train: float) -> bool:
-        """Whether an evaluation at this training-image distance becomes the selected one."""
-        if self.best is None or r_train < self.best["entry"]["realism_train"]:
-            return True
-        lowest = self.best.get("lowest", self.best["entry"]["realism_train"])
-        return self.opts.select_tolerance > 0 and r_train <= (1.0 + self.opts.select_tolerance) * lowest
+    def select(self, entry: dict) -> None:
+        """Makes an evaluation the selected one (``self.best``, with its averaged weights)
+        when it is nearer the training images than the selected one, or, with a
+        tolerance, within it of the nearest evaluation so far (``self.history``)."""
+        r = entry["realism_train"]
+        lowest = min([h["realism_train"] for h in self.history if "realism_train" in h] + [r])
+        tol = self.opts.select_tolerance
+        if self.best is None or r < self.best["entry"]["realism_train"] or (tol > 0 and r <= (1.0 + tol) * lowest):
+            self.best = {"entry": dict(entry), "ema": {k: v.clone() for k, v in self.ema.items()}}
 
     # ----------------------------------------------------------------- state
     @property

@@ -206,15 +206,15 @@ def test_the_tolerance_rule_follows_the_distances():
     def chosen(tolerance):
         class Stub:
             opts = FitOptions(select_best=True, select_tolerance=tolerance)
-            best = None
+            best, history, ema = None, [], {}
 
         stub, picks = Stub(), []
         for it, r in enumerate((10.0, 8.0, 8.3, 12.0, 8.1)):
-            if Fit.selects(stub, r):
-                low = min(r, stub.best["lowest"]) if stub.best else r
-                stub.best = {"entry": {"iteration": it, "realism_train": r}, "lowest": low}
-                picks.append(it)
+            entry = {"iteration": it, "realism_train": r}
+            Fit.select(stub, entry)
+            stub.history.append(entry)  # as Fit.run appends each evaluation
+            picks.append(stub.best["entry"]["iteration"])
         return picks
 
-    assert chosen(0.05) == [0, 1, 2, 4]
-    assert chosen(0.0) == [0, 1]
+    assert chosen(0.05) == [0, 1, 2, 2, 4]
+    assert chosen(0.0) == [0, 1, 1, 1, 1]
