@@ -104,13 +104,14 @@ def add_rows(results: dict, key: str, look: str, preds: dict, groups, **extra) -
 
 
 def segment_fields(model_path: Path, samples: list, min_area_px: int, sheet: Path,
-                   split_h: float | None = None) -> tuple[dict, list]:
+                   split_h: float | None = None, boundary_weight: float = 1.0) -> tuple[dict, list]:
     """Every field's instances at its own resolution, the per-image figures, and an
     overlay sheet (twin mask's outlines green, the prediction's red)."""
     model, meta = load_model(model_path)
     preds, per_image, tiles = {}, [], []
     for s in samples:
-        pred = segment_sample(model, s, meta["pixel_size_nm"], min_area_px=min_area_px, split_h=split_h)
+        pred = segment_sample(model, s, meta["pixel_size_nm"], min_area_px=min_area_px, split_h=split_h,
+                              boundary_weight=boundary_weight)
         preds[s.name] = pred
         one = evaluate_pairs([(s.instances, pred)])
         per_image.append({"name": s.name, **{k: round(one[k], 4) for k in HEADLINE}})
@@ -213,15 +214,17 @@ def run(args) -> int:
                                                   args.out / f"predictions_{preset}.png")
         add_rows(results, preset, preset, preds, groups, epochs_run=trained["epochs_run"])
         minutes[f"score_{preset}"] = round((time.perf_counter() - t) / 60, 2)
-        # as dgan measure segments: necks split at the depth held-out synthetic images choose
+        # as dgan measure segments: boundary weight and neck depth chosen on held-out synthetic images
         t = time.perf_counter()
         model, meta = load_model(Path(trained["model"]))
-        split_h, split_scores = choose_for_model(model, load_annotated(render(args, preset, held_out=True)),
-                                                 float(meta["pixel_size_nm"]))
+        split = choose_for_model(model, load_annotated(render(args, preset, held_out=True)), float(meta["pixel_size_nm"]))
         preds, per_image[f"{preset}+necks"] = segment_fields(Path(trained["model"]), samples, args.min_area_px,
-                                                             args.out / f"predictions_{preset}_necks.png", split_h)
-        add_rows(results, f"{preset}+necks", f"{preset}, necks split (h {split_h})", preds, groups,
-                 epochs_run=trained["epochs_run"], split_h=split_h, split_scores_held_out=split_scores)
+                                                             args.out / f"predictions_{preset}_necks.png", split.h,
+                                                             split.boundary_weight)
+        add_rows(results, f"{preset}+necks", f"{preset}, boundary weight {split.boundary_weight:g}, necks split "
+                 f"(h {split.h})", preds, groups, epochs_run=trained["epochs_run"], split_h=split.h,
+                 boundary_weight=split.boundary_weight, split_scores_held_out=split.depth_scores,
+                 weight_scores_held_out=split.weight_scores)
         minutes[f"necks_{preset}"] = round((time.perf_counter() - t) / 60, 2)
     text = table(results)
     a = agree

@@ -23,12 +23,16 @@ def segment(
         min=0.01, max=2.0, help="Split joined particles at necks this deep (x the median particle radius); "
                                 "dgan measure chooses it on held-out synthetic images (its 05-segment record). "
                                 "Default: no splitting.")] = None,
+    boundary_weight: Annotated[float, typer.Option(
+        min=1.0, max=1000.0, help="Weight of the network's boundary class when it finds each particle's seed: above 1 "
+                                  "a faint boundary between touching particles still cuts them. dgan measure "
+                                  "chooses it on held-out synthetic images (its 05-segment record).")] = 1.0,
 ) -> None:
     """Writes OUT/instances/NAME.png (uint16 ids), OUT/particles.csv (equivalent diameter
     in nm, area, circularity, touching neighbours, border flag) and OUT/size_distribution.png."""
     from ..evaluate.measure import segment_folder
 
     summary = segment_folder(model, images, out, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
-                             min_area_px=min_area_px, split_h=split_necks,
+                             min_area_px=min_area_px, split_h=split_necks, boundary_weight=boundary_weight,
                              log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps(summary))

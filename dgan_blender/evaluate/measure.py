@@ -105,10 +105,12 @@ def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
 
 def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | None = None,
                    pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print,
-                   split_h: float | None = None, loaded: tuple | None = None) -> dict:
+                   split_h: float | None = None, loaded: tuple | None = None,
+                   boundary_weight: float = 1.0) -> dict:
     """Writes OUT/instances/NAME.png (uint16, the input's full size, bar rows 0),
     OUT/particles.csv, OUT/size_distribution.png and OUT/summary.json. ``split_h``:
-    split particles at necks (``necks``; ``dgan measure`` chooses it on synthetic images).
+    split particles at necks, ``boundary_weight``: the boundary class's weight in the
+    seeds (``necks``; ``dgan measure`` chooses both on synthetic images).
     ``loaded``: ``load_model(model_path)``'s result where the caller has it already."""
     from .run import segment_sample
 
@@ -117,7 +119,8 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
     samples = load_images(images, bar_rows, pixel_size_nm, log=log)
     rows = []
     for s in samples:
-        inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px, split_h=split_h)
+        inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px, split_h=split_h,
+                              boundary_weight=boundary_weight)
         if inst.max() > 65535:
             inst = np.where(inst > 65535, 0, inst)  # never in practice; keeps the PNG valid
         full = np.zeros((s.image.shape[0] + s.bar_rows, s.image.shape[1]), np.uint16)
@@ -134,6 +137,6 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
                "median_diameter_nm": float(np.median(inner)) if inner else None,
                "model_seed": meta.get("seed"), "model_pixel_size_nm": meta.get("pixel_size_nm"),
                "model_preset": meta.get("preset"), "model_data_digest": meta.get("data_digest"),
-               "split_necks_h": split_h}
+               "split_necks_h": split_h, "boundary_weight": boundary_weight}
     write_json(out / "summary.json", summary)
     return summary

@@ -39,11 +39,14 @@ def sample_probabilities(model, sample: Sample, pixel_size_nm: float) -> np.ndar
 
 
 def segment_sample(model, sample: Sample, pixel_size_nm: float, min_seed_px: int = 4,
-                   min_area_px: int = MIN_AREA_PX, split_h: float | None = None) -> np.ndarray:
+                   min_area_px: int = MIN_AREA_PX, split_h: float | None = None,
+                   boundary_weight: float = 1.0) -> np.ndarray:
     """Instance ids at the sample's own resolution (info bar already cropped);
-    ``split_h``: split particles at necks of that depth (``necks``)."""
+    ``split_h``: split particles at necks of that depth, ``boundary_weight``: the
+    boundary class's weight in the seeds (both ``necks``)."""
     probs = sample_probabilities(model, sample, pixel_size_nm)
-    return split_necks(probs, split_h, min_seed_px=min_seed_px, min_area_px=min_area_px)
+    return split_necks(probs, split_h, min_seed_px=min_seed_px, min_area_px=min_area_px,
+                       boundary_weight=boundary_weight)
 
 
 def training_pixel_size(samples: list[Sample]) -> float:

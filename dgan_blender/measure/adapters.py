@@ -145,9 +145,10 @@ def _train(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
 def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     """First a synthetic set the model never saw (drawn like its training set - the
     fitted look, the run's geometry, its crowded share - with another seed) chooses how
-    deep a neck must be to split two particles (``necks``) and measures the size error
-    left after it (``size_check.json``: reported, not applied); then the real
-    micrographs are segmented with it."""
+    far to trust the network's faint boundaries and how deep a neck must be to split two
+    particles (``necks``), and measures the size error left after them
+    (``size_check.json``: reported, not applied); then the real micrographs are segmented
+    with them."""
     from ..evaluate.data import load_annotated, load_images
     from ..evaluate.measure import segment_folder
     from ..evaluate.necks import check_held_out
@@ -159,16 +160,17 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     progress.update(completed=0, total=b.split_images + n_real)
     val = out / "synthetic-held-out"
     synthetic_set(ctx, b.split_images, val, ctx.seed_of("segment"))
-    progress.update(completed=b.split_images, info="choosing the neck depth")
+    progress.update(completed=b.split_images, info="choosing the boundary weight and neck depth")
     model, meta = load_model(ctx.dir("train") / "model.pt")
     held = [s for folder in synthetic_folders(val) for s in load_annotated(folder)]
-    split_h, scores, check = check_held_out(model, held, float(meta["pixel_size_nm"]), seed=ctx.seed_of("segment"))
+    split, check = check_held_out(model, held, float(meta["pixel_size_nm"]), seed=ctx.seed_of("segment"))
     write_json(out / SIZE_CHECK_FILE, check)
     summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
-                             log=lambda msg: progress.advance(1), split_h=split_h,
-                             loaded=(model, meta))
+                             log=lambda msg: progress.advance(1), split_h=split.h,
+                             boundary_weight=split.boundary_weight, loaded=(model, meta))
     return {**{k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")},
-            "split_necks_h": split_h, "split_scores_held_out": scores, "held_out_sizes": check["record"]}
+            "boundary_weight": split.boundary_weight, "weight_scores_held_out": split.weight_scores,
+            "split_necks_h": split.h, "split_scores_held_out": split.depth_scores, "held_out_sizes": check["record"]}
 
 
 def _report(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:

@@ -126,8 +126,9 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
 
 
 def _held_out(seg_record: dict) -> dict | None:
-    """The segment stage's check on synthetic images it held out: the neck depth it chose,
-    that depth's DSC/AP50/PQ, and the size error there (absent in runs made before it)."""
+    """The segment stage's check on synthetic images it held out: the boundary weight and
+    neck depth it chose, their DSC/AP50/PQ, and the size error there (absent in runs made
+    before it; runs before the weight used 1)."""
     from ..evaluate.necks import depth_key
 
     sizes = seg_record.get("held_out_sizes")
@@ -135,7 +136,8 @@ def _held_out(seg_record: dict) -> dict | None:
         return None
     h = seg_record.get("split_necks_h")
     scores = seg_record.get("split_scores_held_out", {}).get(depth_key(h), {})
-    return {"split_necks_h": h, **{k: scores.get(k) for k in ("dsc", "ap50", "pq")}, "sizes": sizes}
+    return {"split_necks_h": h, "boundary_weight": seg_record.get("boundary_weight", 1.0),
+            **{k: scores.get(k) for k in ("dsc", "ap50", "pq")}, "sizes": sizes}
 
 
 # ---------------------------------------------------------------------------- HTML
@@ -205,9 +207,10 @@ def _held_out_note(check: dict | None) -> str:
             f"that the network never saw, whose outlines are known exactly, its particles had a median of "
             f"{s['median_found_nm']:.1f} nm where the true one was {s['median_true_nm']:.1f} nm "
             f"({s['median_error_pct']:+.1f} %, 95 % CI {lo:+.1f} to {hi:+.1f} %"
-            + (f"; PQ {pq:.3f}" if pq is not None else "") + "). Touching particles left joined make sizes too "
-            "large. This is a check, not a correction: on the project's TiO2 SEM test the real error lay from 9 "
-            "points below to 6 points above it, depending on the neck depth, so the sizes above are as measured.</p>")
+            + (f"; PQ {pq:.3f}" if pq is not None else "") + f"; boundary weight {check.get('boundary_weight', 1.0):g}, "
+            f"neck depth {'none' if check.get('split_necks_h') is None else format(check['split_necks_h'], 'g')}). "
+            "Touching particles left joined make sizes too large. This is a check, not a correction: real "
+            "micrographs differ from synthetic ones, so the sizes above are as measured.</p>")
 
 
 def _duration(seconds: float) -> str:

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from dgan_blender.evaluate.necks import choose_depth, split_necks
+from dgan_blender.evaluate.instances import interior_seeds
+from dgan_blender.evaluate.necks import choose_depth, choose_split, choose_weight, split_necks
 
 
 def _disc(shape, cy, cx, r):
@@ -84,3 +85,52 @@ def test_a_split_only_adds_cuts():
         assert lab.max() >= base.max()
         for k in range(1, lab.max() + 1):
             assert np.unique(base[lab == k]).size == 1
+
+
+def _faint_pair(shape=(48, 80), faint=0.3):
+    """Two touching discs whose contact the network marks as boundary only faintly: there
+    the interior keeps the larger share, so a plain argmax joins them."""
+    a, b = _disc(shape, 24, 24, 12), _disc(shape, 24, 48, 12)
+    truth = np.zeros(shape, np.int32)
+    truth[a], truth[b] = 1, 2
+    probs = _probs(_disc(shape, 24, 24, 10) | _disc(shape, 24, 48, 10), a | b)
+    contact = np.zeros(shape, bool)
+    contact[14:35, 35:38] = True
+    contact &= a | b
+    probs[:, contact] = np.array([0.0, 1.0 - faint, faint], np.float32)[:, None]
+    return probs, truth
+
+
+def test_a_weighted_boundary_cuts_a_faint_contact_and_only_there():
+    probs, truth = _faint_pair()
+    assert split_necks(probs, None).max() == 1
+    lab = split_necks(probs, None, boundary_weight=4.0)
+    assert lab.max() == 2 and lab[24, 24] != lab[24, 48]
+    for k in (1, 2):
+        assert np.bincount(truth[lab == k], minlength=3)[1:].max() / (lab == k).sum() > 0.97
+    # a confident interior is never cut, whatever the weight; the foreground is the plain one
+    single = _probs(_disc((48, 48), 24, 24, 12), _disc((48, 48), 24, 24, 14))
+    for w in (1.0, 8.0, 256.0):
+        assert split_necks(single, None, boundary_weight=w).max() == 1
+    assert ((split_necks(probs, None, boundary_weight=64.0) > 0) == (split_necks(probs, None) > 0)).all()
+
+
+def test_weight_one_is_the_plain_argmax():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(3), size=(40, 40)).transpose(2, 0, 1).astype(np.float32)
+    plain, n = interior_seeds(probs)
+    same, m = interior_seeds(probs, boundary_weight=1.0)
+    assert n == m and (plain == same).all()
+    more, k = interior_seeds(probs, boundary_weight=3.0)
+    assert ((more > 0) <= (plain > 0)).all() and (more > 0).sum() < (plain > 0).sum()
+
+
+def test_the_weight_is_chosen_by_panoptic_quality_and_ties_keep_the_plain_argmax():
+    probs, truth = _faint_pair()
+    w, scores = choose_weight([probs], [truth])
+    assert w > 1.0 and scores[f"{w:g}"]["pq"] > scores["1"]["pq"]
+    single = _probs(_disc((48, 48), 24, 24, 10), _disc((48, 48), 24, 24, 12))
+    w, _ = choose_weight([single], [_disc((48, 48), 24, 24, 12).astype(np.int32)])
+    assert w == 1.0
+    split = choose_split([probs], [truth])
+    assert split.boundary_weight > 1.0 and split.h is None  # cut by the weight, nothing left for a neck

@@ -44,8 +44,10 @@ def test_real_chain_writes_every_stage(reference):
     check = json.loads((ref / "05-segment" / "size_check.json").read_text())
     assert len(check["found_nm"]) == len(check["true_nm"]) == TINY["split_images"]
     assert summary["held_out_check"]["sizes"] == check["record"]
-    assert summary["held_out_check"]["split_necks_h"] == json.loads(
-        (ref / "05-segment" / "done.json").read_text())["record"]["split_necks_h"]
+    seg = json.loads((ref / "05-segment" / "done.json").read_text())["record"]
+    assert summary["held_out_check"]["split_necks_h"] == seg["split_necks_h"]
+    assert summary["held_out_check"]["boundary_weight"] == seg["boundary_weight"]
+    assert set(seg["weight_scores_held_out"]) == {"1", "2", "4", "8", "16", "32", "64", "128", "256"}
 
 def _same(run, reference, stage):
     real, summary, ref = reference

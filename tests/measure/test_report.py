@@ -95,7 +95,8 @@ def test_the_held_out_check_is_on_the_page_and_changes_no_size(real_with_masks, 
 
     def segment_with_check(ctx, out, resumed, progress):
         return fake_segment(ctx, out, resumed, progress) | {
-            "split_necks_h": 0.2, "split_scores_held_out": scores, "held_out_sizes": size_bias(found, true, 7)}
+            "split_necks_h": 0.2, "split_scores_held_out": scores, "boundary_weight": 8.0,
+            "held_out_sizes": size_bias(found, true, 7)}
 
     def go(run):
         return measure(real_with_masks, run, preset="tio2-sem", budget=budget_for(1.0, fit_patch=64),
@@ -106,8 +107,9 @@ def test_the_held_out_check_is_on_the_page_and_changes_no_size(real_with_masks, 
     monkeypatch.setitem(adapters.ADAPTERS, "segment", segment_with_check)
     summary = go(tmp_path / "run")
     check = summary["held_out_check"]
-    assert check["split_necks_h"] == 0.2 and check["pq"] == 0.61
+    assert check["split_necks_h"] == 0.2 and check["pq"] == 0.61 and check["boundary_weight"] == 8.0
     assert check["sizes"]["median_error_pct"] == pytest.approx(10.5, abs=0.01)  # medians 110.5 / 100
     assert summary["size_nm"] == plain["size_nm"] and summary["scores"]["sizes"] == plain["scores"]["sizes"]
     page = (tmp_path / "run" / "report.html").read_text()
     assert "Held-out synthetic check" in page and "+10.5 %" in page and "PQ 0.610" in page
+    assert "boundary weight 8, neck depth 0.2" in page
