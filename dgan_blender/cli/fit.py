@@ -42,6 +42,7 @@ def fit(
     ema: Annotated[float, typer.Option(min=0.0, max=0.9999, help="Decay of the weight average reported and saved (0: the last weights).")] = 0.98,
     select_best: Annotated[bool, typer.Option(help="Write the evaluation nearest the training images instead of the last averaged parameters.")] = False,
     select_tolerance: Annotated[float, typer.Option(min=0.0, help="With --select-best: the latest evaluation within this share of the nearest (0.05: 5 %), not the nearest itself.")] = 0.0,
+    stop_patience: Annotated[int, typer.Option(min=0, help="With --select-best: stop once the selected evaluation is this many evaluations old (0: run all --iters).")] = 0,
     match_coverage: Annotated[bool, typer.Option(help="Draw the layouts' coverage from the real patches' Otsu foreground instead of the preset's coverage range.")] = False,
     max_minutes: Annotated[float, typer.Option(min=0.0, help="Stop after this many minutes (0: no limit).")] = 0.0,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field KEY=VALUE (repeatable).")] = None,
@@ -67,7 +68,7 @@ def fit(
     opts = FitOptions(iters=iters, seed=seed, batch=batch, patch=patch, eval_every=eval_every,
                       eval_images=eval_images, checkpoint_every=checkpoint_every, lr_g=lr_g, lr_d=lr_d,
                       loss=loss, d_warmup=d_warmup, ema=ema, lr_decay=lr_decay, select_best=select_best,
-                      select_tolerance=select_tolerance, max_minutes=max_minutes)
+                      select_tolerance=select_tolerance, stop_patience=stop_patience, max_minutes=max_minutes)
     train, held = prepare(cfg, real, opts, holdout, eval_real, pixel_size_nm, either(bar_rows, crop_bottom))
     claim_run(out, fit_record(cfg, opts, pool, spp, tuple(fix or ()), match_coverage), resume)  # before any output
     # stdout is silenced while Blender/Mitsuba run; the bar goes to stderr

@@ -27,6 +27,8 @@ CROWDED_DIR = "crowded"  # the crowded share of a synthetic set, a data set of i
 # before a drift. The TSEM run of seed 0 went 155 -> 227 after iteration 300 and the last
 # point's look was written.
 FIT_SELECT_TOLERANCE = 0.05
+# ... and stops once that point is 8 evaluations (400 iterations) old (``FitOptions.stop_patience``)
+FIT_STOP_PATIENCE = 8
 
 
 def prior_available() -> bool:
@@ -79,7 +81,7 @@ def _fit(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     b, cfg = ctx.budget, _config(ctx)
     opts = FitOptions(iters=b.fit_iters, seed=ctx.seed_of("fit"), patch=b.fit_patch,
                       eval_every=min(50, b.fit_iters), checkpoint_every=min(25, max(1, b.fit_iters // 2)),
-                      select_best=True, select_tolerance=FIT_SELECT_TOLERANCE)
+                      select_best=True, select_tolerance=FIT_SELECT_TOLERANCE, stop_patience=FIT_STOP_PATIENCE)
     opts.meta["command"] = ctx.command
     train, held = prepare(cfg, ctx.real, opts, pixel_size_nm=ctx.pixel_size_nm)
     progress.update(completed=0, total=b.fit_iters)

@@ -218,3 +218,41 @@ def test_the_tolerance_rule_follows_the_distances():
 
     assert chosen(0.05) == [0, 1, 2, 2, 4]
     assert chosen(0.0) == [0, 1, 1, 1, 1]
+
+
+def _scripted(fit, distances):
+    """The fit's evaluations give these training-image distances in turn (the loop, the
+    steps and the selection stay the real ones)."""
+    real_evaluate, it = fit.evaluate, iter(distances)
+
+    def evaluate(seconds):
+        kept = fit.best
+        entry = real_evaluate(seconds)  # selects by the real distance: undone
+        fit.best = kept
+        entry["realism_train"] = next(it)
+        fit.select(entry)
+        return entry
+
+    fit.evaluate = evaluate
+
+
+def test_a_fit_stops_once_its_selection_is_patience_evaluations_old(tmp_path, real):
+    """Distances 10, 8, 9, 9.5, ... at iterations 0, 4, 8, 12: the selection (4) is two
+    evaluations old at 12, where a patience of 2 ends the fit; a resume does not go on."""
+    fit, _ = _fit(tmp_path, real, iters=24, select_best=True, stop_patience=2)
+    _scripted(fit, [10.0, 8.0, 9.0, 9.5, 9.9, 11.0, 12.0])
+    end = fit.run()
+    assert end["iteration"] == 12 and end["selected_iteration"] == 4 and end["stopped_early"]
+    again, _ = _fit(tmp_path, real, iters=24, select_best=True, stop_patience=2)
+    assert again.run(resume=True)["iteration"] == 12
+    full, _ = _fit(tmp_path / "full", real, iters=24, select_best=True)
+    _scripted(full, [10.0, 8.0, 9.0, 9.5, 9.9, 11.0, 12.0])
+    end = full.run()
+    assert end["iteration"] == 24 and end["selected_iteration"] == 4 and not end["stopped_early"]
+
+
+def test_a_return_within_the_tolerance_keeps_the_fit_going(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=24, select_best=True, select_tolerance=0.05, stop_patience=2)
+    _scripted(fit, [10.0, 8.0, 9.0, 8.3, 9.0, 9.0, 9.0])  # 8.3 at 12 is within 5 % of 8
+    end = fit.run()
+    assert end["selected_iteration"] == 12 and end["iteration"] == 20 and end["stopped_early"]
