@@ -67,8 +67,8 @@ class FitOptions:
     # never): a later point can only be written if it comes back within the tolerance,
     # and the iterations before the stop are the same as without it (the learning rate
     # follows ``iters`` either way). Eight (400 iterations at dgan measure's cadence)
-    # would have ended none of this project's recorded measure fits before its selected
-    # point, and the TSEM fit of seed 0 at iteration 700 instead of 1300.
+    # would have changed the written point of none of the six recorded measure fits, and
+    # ended the TSEM fit of seed 0 at iteration 700 instead of 1300; four, of three.
     stop_patience: int = 0
     max_minutes: float = 0.0
     torch_threads: int = 1
