@@ -5,7 +5,8 @@ The 30 micrographs (sorted) are split once, by a seeded permutation, into 3 fold
 For a fold, the whole chain (:func:`dgan_blender.measure.measure`: prior, fit, render,
 train, segment, report) runs on the other 20 images as a user without annotations runs
 it: it is given a folder of links to their images - never a mask - and its trained model
-then segments the fold's 10 images, which are scored against their masks. Beside it, the
+then segments the fold's 10 images (with the boundary weight and neck depth its segment
+stage chose), which are scored against their masks. Beside it, the
 real-trained baseline: the same network trained by ``dgan eval``'s library call on the 20
 images *with* their masks, for the same training time as the chain's train stage (its
 recorded epoch seconds; ``--baseline-match epochs`` gives it the same number of epochs
@@ -121,13 +122,24 @@ def link_images(data: Path, names: list[str], folder: Path) -> Path:
     return Path(folder)
 
 
-def segmented(model: Path, images: Path, out: Path) -> tuple[list[tuple], float]:
+def segmented(model: Path, images: Path, out: Path, post: dict | None = None) -> tuple[list[tuple], float]:
     """The model's instances on the images, as the scorer takes them (see
-    :func:`predictions`), segmented once into OUT; and the seconds that took."""
+    :func:`predictions`), segmented once into OUT; and the seconds that took. ``post``:
+    the post-processing the chain's segment stage chose (:func:`chain_post`)."""
     from dgan_blender.evaluate.measure import segment_folder
 
-    seconds = done_once(out, lambda tmp: segment_folder(model, images, tmp, log=lambda msg: None))
+    seconds = done_once(out, lambda tmp: segment_folder(model, images, tmp, log=lambda msg: None, **(post or {})))
     return predictions(images, out), seconds
+
+
+def chain_post(run: Path) -> dict:
+    """The boundary weight and neck depth the measure run's segment stage chose on its
+    held-out synthetic images: the fold's scored images are segmented as it segmented its
+    own (runs made before the weight used 1)."""
+    from dgan_blender.measure.stages import read_marker
+
+    record = (read_marker(Path(run) / "05-segment") or {}).get("record", {})
+    return {"split_h": record.get("split_necks_h"), "boundary_weight": float(record.get("boundary_weight", 1.0))}
 
 
 def predictions(images: Path, seg: Path) -> list[tuple]:
@@ -201,7 +213,8 @@ def run_fold(k: int, folds: list[list[str]], args, budget) -> dict:
     _, meta = load_model(chain_model)
     chain_train_s = float(meta["train_seconds"])
     pred = {}
-    pred["chain"], times["score_segment"] = segmented(chain_model, scored, fold_dir / "chain-segmented")
+    pred["chain"], times["score_segment"] = segmented(chain_model, scored, fold_dir / "chain-segmented",
+                                                      chain_post(fold_dir / "chain"))
     own = predictions(real, fold_dir / "chain" / "05-segment")
 
     match_epochs = int(meta["epochs_run"]) if args.baseline_match == "epochs" else None

@@ -126,3 +126,15 @@ def test_links_hold_only_the_named_images(tmp_path):
     assert [p.name for p in files] == ["x1.tif", "x3.tif"]
     assert files[1].read_bytes() == b"x3" and files[1].is_symlink()
     assert sorted(p.name for p in folder.iterdir()) == ["images", bench.STEP]  # no masks beside them
+
+
+def test_the_scored_images_are_segmented_as_the_chain_segmented_its_own(tmp_path):
+    import json
+
+    seg = tmp_path / "chain" / "05-segment"
+    seg.mkdir(parents=True)
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0}
+    (seg / "done.json").write_text(json.dumps({"record": {"split_necks_h": 0.25, "boundary_weight": 16.0}}))
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": 0.25, "boundary_weight": 16.0}
+    (seg / "done.json").write_text(json.dumps({"record": {"split_necks_h": None}}))  # a run before the weight
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0}
