@@ -52,12 +52,10 @@ def interior_seeds(probs: np.ndarray, min_seed_px: int = 1, boundary_weight: flo
     network learns to call rarely, and on micrographs unlike its training images it
     leaves a weak but real boundary through the contact of two particles that a plain
     argmax reads as interior, joining them (``necks.choose_weight`` sets it on held-out
-    synthetic images). The foreground and the growth stay the plain probabilities'."""
+    synthetic images). The foreground and the growth stay the plain probabilities'.
+    With weight 1 this is the argmax (its ties: background before interior before boundary)."""
     probs = np.asarray(probs)
-    if boundary_weight != 1.0:
-        interior = (probs[PARTICLE] > probs[BACKGROUND]) & (probs[PARTICLE] >= boundary_weight * probs[BOUNDARY])
-    else:
-        interior = probs.argmax(0) == PARTICLE
+    interior = (probs[PARTICLE] > probs[BACKGROUND]) & (probs[PARTICLE] >= boundary_weight * probs[BOUNDARY])
     seeds, n = ndi.label(interior, structure=EIGHT)
     if min_seed_px > 1 and n:
         sizes = np.bincount(seeds.ravel(), minlength=n + 1)

@@ -113,7 +113,7 @@ def choose_weight(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px
 
 
 def choose_depth(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px: int = MIN_AREA_PX,
-                 grid=GRID, boundary_weight: float = 1.0) -> tuple[float | None, dict]:
+                 grid=GRID, boundary_weight: float = 1.0, known: dict | None = None) -> tuple[float | None, dict]:
     """The depth to use, and every candidate's DSC/AP50/PQ (pooled) with the standard
     error of its per-image PQ. One-standard-error rule: the least splitting (no split,
     then the largest ``h``) whose PQ lies within one standard error of the best one's -
@@ -121,9 +121,11 @@ def choose_depth(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px:
     splitting, which a real particle's rougher outline answers with more false cuts
     than a synthetic one. (A plain argmax chose 0.05 on the BAM TiO2 run, among PQs equal
     to 0.001; that split real particles, median -10.8 % against the masks. The rule was
-    changed after seeing that figure: the one time masks informed this choice.)"""
-    scores = {depth_key(h): _scores([(t, split_necks(p, h, min_area_px=min_area_px, boundary_weight=boundary_weight))
-                                     for p, t in zip(probs, truths)]) for h in grid}
+    changed after seeing that figure: the one time masks informed this choice.)
+    ``known``: scores already computed, by depth key (``choose_split`` has "none")."""
+    scores = {depth_key(h): (known or {}).get(depth_key(h)) or _scores(
+        [(t, split_necks(p, h, min_area_px=min_area_px, boundary_weight=boundary_weight))
+         for p, t in zip(probs, truths)]) for h in grid}
     top = max(grid, key=lambda h: scores[depth_key(h)]["pq"])
     floor = scores[depth_key(top)]["pq"] - scores[depth_key(top)]["pq_se"]
     best = max((h for h in grid if scores[depth_key(h)]["pq"] >= floor), key=lambda h: 2.0 if h is None else h)
@@ -132,9 +134,10 @@ def choose_depth(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px:
 
 def choose_split(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px: int = MIN_AREA_PX) -> Split:
     """The boundary weight first (the network's own evidence), then the neck depth on
-    the seeds it gives (the shape's)."""
+    the seeds it gives (the shape's); no split at that weight is scored once."""
     w, weight_scores = choose_weight(probs, truths, min_area_px)
-    h, depth_scores = choose_depth(probs, truths, min_area_px, boundary_weight=w)
+    h, depth_scores = choose_depth(probs, truths, min_area_px, boundary_weight=w,
+                                   known={depth_key(None): weight_scores[weight_key(w)]})
     return Split(w, h, weight_scores, depth_scores)
 
 

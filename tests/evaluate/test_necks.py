@@ -116,11 +116,17 @@ def test_a_weighted_boundary_cuts_a_faint_contact_and_only_there():
 
 
 def test_weight_one_is_the_plain_argmax():
+    from scipy import ndimage as ndi
+
+    from dgan_blender.evaluate.instances import EIGHT, PARTICLE
+
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(3), size=(40, 40)).transpose(2, 0, 1).astype(np.float32)
+    probs[:, :4] = np.array([0.4, 0.4, 0.2], np.float32)[:, None, None]  # ties go as the argmax's
+    probs[:, 4:8] = np.array([0.2, 0.4, 0.4], np.float32)[:, None, None]
     plain, n = interior_seeds(probs)
-    same, m = interior_seeds(probs, boundary_weight=1.0)
-    assert n == m and (plain == same).all()
+    argmax, m = ndi.label(probs.argmax(0) == PARTICLE, structure=EIGHT)
+    assert n == m and (plain == argmax).all()
     more, k = interior_seeds(probs, boundary_weight=3.0)
     assert ((more > 0) <= (plain > 0)).all() and (more > 0).sum() < (plain > 0).sum()
 
