@@ -24,6 +24,8 @@ def register(mi, dr) -> str:
     if mi.variant() in _REGISTERED:
         return name
 
+    per_class = per_class_op(mi, dr)
+
     class SEMIntegrator(mi.SamplingIntegrator):
         def __init__(self, props):
             super().__init__(props)
@@ -40,11 +42,8 @@ def register(mi, dr) -> str:
             valid = si.is_valid()
             rid = dr.reinterpret_array(mi.UInt32, si.shape)
             cls = dr.gather(mi.UInt32, self.lut, rid, valid)
-            base = dr.gather(mi.Float, self.base, cls, valid)
-            edge = dr.gather(mi.Float, self.edge, cls, valid)
-            expo = dr.gather(mi.Float, self.exponent, cls, valid)
-            shadow = dr.gather(mi.Float, self.shadow, cls, valid)
-            reach = dr.gather(mi.Float, self.shadow_nm, cls, valid)
+            base, edge, expo, shadow, reach = dr.custom(
+                per_class, cls, valid, (self.base, self.edge, self.exponent, self.shadow, self.shadow_nm))
             facing = dr.maximum(1.0 - dr.abs(dr.dot(si.sh_frame.n, ray.d)), 0.0)
             value = base + edge * dr.power(facing, expo)
             # about the geometric normal: shading-frame directions near the horizon
@@ -59,6 +58,42 @@ def register(mi, dr) -> str:
             return dr.select(valid, value, 0.0), valid, rid
 
     return finish_plugin(mi, name, SEMIntegrator, _REGISTERED)
+
+
+def per_class_op(mi, dr):
+    """``dr.custom(op, cls, valid, values)``: ``v[cls]`` per lane for each per-class array
+    ``v`` of ``values`` (0 where not ``valid``), as gathers; but their gradient is summed
+    per class in a fixed order. The gradient of a plain gather is a scatter-add into
+    ``v`` from every lane, which the multi-threaded LLVM back end sums in whatever order
+    its threads run, so two fits of one seed drifted apart in the last bits (and a
+    resumed fit from an uninterrupted one). Here every lane's share is computed in one
+    kernel, then each class's sum is a block reduction."""
+
+    class PerClass(dr.CustomOp):
+        def eval(self, cls, valid, values):
+            self.cls, self.valid, self.n = cls, valid, [dr.width(v) for v in values]
+            return tuple(dr.gather(mi.Float, v, cls, valid) for v in values)
+
+        def forward(self):
+            self.set_grad_out(tuple(dr.gather(mi.Float, g, self.cls, self.valid) for g in self.grad_in("values")))
+
+        def backward(self):
+            shares = [[dr.select(self.valid & (self.cls == k), g, 0.0) for k in range(n)]
+                      for g, n in zip(self.grad_out(), self.n)]
+            dr.eval(shares)
+            grads = []
+            for per in shares:
+                idx = dr.arange(mi.UInt32, len(per))
+                g = dr.zeros(mi.Float, len(per))
+                for k, share in enumerate(per):
+                    g = dr.select(idx == k, dr.sum(share), g)
+                grads.append(g)
+            self.set_grad_in("values", tuple(grads))
+
+        def name(self):
+            return "PerClass"
+
+    return PerClass
 
 
 def finish_plugin(mi, name: str, cls, registered: set) -> str:

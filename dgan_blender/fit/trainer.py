@@ -235,11 +235,13 @@ class Fit:
         return True
 
     def _truncate_metrics(self) -> None:
-        """Drop evaluations logged after the checkpoint: the resumed run redoes them."""
+        """Drop evaluations logged after the checkpoint, and the end line of a finished
+        run: the resumed run redoes them (once each)."""
         path = self.out / "metrics.jsonl"
         if not path.exists():
             return
-        keep = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["iteration"] <= self.step]
+        entries = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
+        keep = [json.dumps(e) for e in entries if e["iteration"] <= self.step and not e.get("final")]
         tmp = path.with_name(".metrics.jsonl.tmp")
         tmp.write_text("".join(ln + "\n" for ln in keep))
         os.replace(tmp, path)

@@ -26,3 +26,16 @@ def tiny_tio2():
     cfg = load_config("tio2-sem", ["image.width_px=64", "image.height_px=64", "render.spp=8",
                                    "image.pixel_size_nm=14.0"])
     return generate_layout(cfg, np.random.default_rng(4), 4)
+
+
+def weighted_gradients(ms, values: dict[str, float], seed: int = 1) -> list[float]:
+    """d/dv of a fixed random weighting of one render, for each of ``values``."""
+    import torch
+
+    from dgan_blender.bridge.render import render
+
+    v = {k: torch.tensor(x, requires_grad=True) for k, x in values.items()}
+    img = render(ms, v, seed=seed)
+    weights = torch.rand(img.shape, generator=torch.Generator().manual_seed(0))
+    (img * weights).sum().backward()
+    return [t.grad.item() for t in v.values()]

@@ -18,6 +18,8 @@ from dgan_blender.bridge.scene import MitsubaScene, mitsuba_dict  # noqa: E402
 from dgan_blender.config import load_config  # noqa: E402
 from dgan_blender.geometry import generate_layout  # noqa: E402
 
+from .conftest import weighted_gradients  # noqa: E402
+
 MU, LEVEL, D = 0.01, 0.8, 120.0
 
 
@@ -90,6 +92,15 @@ def test_transmission_gradients_match_differences(tiny_tsem, variant):
     assert set(specs) == {"particle.tr_attenuation_per_nm", "substrate.tr_level", "light.gain"}
     errors = gradient_errors(ms, specs, spp=4)
     assert max(errors.values()) < 0.01, errors
+
+
+@pytest.mark.slow
+def test_transmission_gradients_repeat_to_the_bit(tiny_tsem, variant):
+    ms = MitsubaScene(describe(build_scene(tiny_tsem)), spp=64, variant=variant)
+    values = {"particle.tr_attenuation_per_nm": 0.01, "substrate.tr_level": 0.8, "light.gain": 1.1}
+    first = weighted_gradients(ms, values)
+    assert all(g != 0 for g in first), first
+    assert all(weighted_gradients(ms, values) == first for _ in range(4))
 
 
 def test_transmission_scene_dict_uses_its_integrator(variant):

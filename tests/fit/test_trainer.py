@@ -116,6 +116,18 @@ def test_resume_after_a_kill_matches_an_uninterrupted_run(tmp_path, real):
     assert (tmp_path / "full" / "params.toml").read_text() == (tmp_path / "part" / "params.toml").read_text()
 
 
+def test_resume_of_a_finished_fit_writes_its_end_once(tmp_path, real):
+    fit, _ = _fit(tmp_path, real, iters=8)
+    fit.run()
+    before = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    again, _ = _fit(tmp_path, real, iters=8)
+    again.run(resume=True)
+    after = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    strip = lambda lines: [{k: v for k, v in json.loads(ln).items() if k != "seconds"} for ln in lines]  # noqa: E731
+    assert strip(after) == strip(before)
+    assert [json.loads(ln).get("final", False) for ln in after].count(True) == 1
+
+
 def test_resume_refuses_another_seed(tmp_path, real):
     fit, _ = _fit(tmp_path, real, iters=4)
     fit.run()
