@@ -240,8 +240,8 @@ class Fit:
         path = self.out / "metrics.jsonl"
         if not path.exists():
             return
-        entries = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()]
-        keep = [json.dumps(e) for e in entries if e["iteration"] <= self.step and not e.get("final")]
+        lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+        keep = [ln for ln, e in zip(lines, map(json.loads, lines)) if e["iteration"] <= self.step and not e.get("final")]
         tmp = path.with_name(".metrics.jsonl.tmp")
         tmp.write_text("".join(ln + "\n" for ln in keep))
         os.replace(tmp, path)
