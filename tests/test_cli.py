@@ -67,3 +67,24 @@ def test_after_ctrl_c_no_library_log_reaches_stderr():
                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert r.returncode == 0, r.stderr
     assert "before" in r.stderr and "after" not in r.stderr
+
+
+@pytest.mark.parametrize("command", ["measure", "prior", "fit"])
+def test_the_flag_a_missing_pixel_size_asks_for_is_one_the_command_takes(command, tmp_path):
+    """The one-line error names the fix; the fix must then be accepted by that command (dgan
+    measure once asked for --pixel-size-nm while only taking --pixel-size)."""
+    import re
+
+    import cv2
+    import numpy as np
+
+    real = tmp_path / "real"
+    real.mkdir()
+    cv2.imwrite(str(real / "a.png"), np.random.default_rng(0).integers(0, 255, (300, 300), dtype=np.uint8))
+    proc = run(command, "--real", str(real), "--out", str(tmp_path / "o.toml"))
+    assert proc.returncode == 2, proc.stderr
+    flag = re.search(r"give (--[a-z-]+) NM", proc.stderr)
+    assert flag, proc.stderr
+    again = run(command, "--real", str(real), "--out", str(tmp_path / "o.toml"), flag.group(1), "-1")
+    assert again.returncode == 2
+    assert "No such option" not in again.stderr and flag.group(1) in again.stderr, again.stderr

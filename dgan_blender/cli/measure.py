@@ -10,17 +10,19 @@ from typing import Annotated, Optional
 import typer
 
 from ..config import list_presets
+from .micrograph_options import OldPixelSize, PixelSizeNm, either
 
 
 def measure(
-    real: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF with SEM metadata, or PNG with --pixel-size), or its images/ subfolder.")],
+    real: Annotated[Path, typer.Option(help="Folder of micrographs (TIFF with SEM metadata, or PNG with --pixel-size-nm), or its images/ subfolder.")],
     out: Annotated[Path, typer.Option(help="Run folder: one subfolder per stage, report.html, summary.json, particles.csv.")],
     preset: Annotated[Optional[str], typer.Option(help=f"Geometry preset ({', '.join(list_presets())}) or TOML file; default: 'dgan prior' on the images.")] = None,
     budget_minutes: Annotated[float, typer.Option(min=1, help="Wall-clock budget the stage sizes are set for (60: 30 micrographs on a 2-core CPU).")] = 60.0,
     resume: Annotated[bool, typer.Option(help="Continue a killed run: finished stages are kept.")] = False,
     seed: Annotated[int, typer.Option(help="Run seed; every stage's seed derives from it (saved in the outputs).")] = 0,
     masks: Annotated[Optional[Path], typer.Option(help="Manual masks (NAME_m.tif or NAME.png) to score the run: DSC, AP50, PQ, size errors. Never used by a stage.")] = None,
-    pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm, for images whose metadata lack it.")] = None,
+    pixel_size_nm: PixelSizeNm = None,
+    pixel_size: OldPixelSize = None,
 ) -> None:
     """Writes RUN/report.html (size distribution with bootstrap intervals, shapes, overlays,
     provenance), RUN/summary.json and RUN/particles.csv; prints a JSON line of the headline."""
@@ -30,7 +32,7 @@ def measure(
     from ..quiet import silence_stdout
 
     ctx = plan(real, out, preset=preset, budget=budget_for(budget_minutes), seed=seed, resume=resume,
-               masks=masks, pixel_size_nm=pixel_size)
+               masks=masks, pixel_size_nm=either(pixel_size_nm, pixel_size))
     with StageDisplay() as display, silence_stdout():
         summary = execute(ctx, display)
     head = {"report": str(out / "report.html"), "n_particles": summary["n_particles_inner"],

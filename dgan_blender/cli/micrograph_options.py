@@ -1,6 +1,6 @@
 """The real-micrograph options, one spelling and one help text on every command that
-reads real images (fit, realism, eval, segment). The old spellings stay as hidden
-aliases so existing scripts keep working."""
+reads real images (fit, realism, eval, segment, prior, measure, train --val). The old
+spellings stay as hidden aliases so existing scripts keep working."""
 
 from __future__ import annotations
 

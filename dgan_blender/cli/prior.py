@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..config import list_presets
+from .micrograph_options import PixelSizeNm
 
 
 def prior(
@@ -16,7 +17,7 @@ def prior(
     out: Annotated[Path, typer.Option(help="Preset TOML to write; prior.png is written beside it.")],
     base: Annotated[str, typer.Option(help=f"Preset ({', '.join(list_presets())}) or TOML whose look and "
                                            "non-geometry fields the new preset keeps.")] = "tio2-sem",
-    pixel_size_nm: Annotated[Optional[float], typer.Option(min=0.0, help="Pixel size in nm for images whose metadata lack it.")] = None,
+    pixel_size_nm: PixelSizeNm = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic layouts used to calibrate the estimator.")] = 0,
     passes: Annotated[int, typer.Option(min=1, help="Calibration passes (synthetic sets).")] = 6,
     layouts: Annotated[int, typer.Option(min=2, help="Synthetic layouts per pass.")] = 16,

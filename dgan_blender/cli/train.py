@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .micrograph_options import OldPixelSize, PixelSizeNm, either
+
 
 def train(
     out: Annotated[Path, typer.Option(help="Model folder: model.pt (for 'dgan segment --model'), curve.json, run.json.")],
@@ -17,7 +19,8 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed of weight initialisation and patch draws (saved in model.pt).")] = 0,
     val: Annotated[Optional[Path], typer.Option(help="Annotated real images (images/NAME.tif + masks/NAME_m.tif), scored after epochs; never selects or stops.")] = None,
     val_every: Annotated[int, typer.Option(min=1, help="Score --val after every N-th epoch (and the last).")] = 1,
-    pixel_size: Annotated[Optional[float], typer.Option(help="Pixel size in nm for --val images whose metadata lack it.")] = None,
+    pixel_size_nm: PixelSizeNm = None,
+    pixel_size: OldPixelSize = None,
     patch: Annotated[int, typer.Option(min=32, help="Training patch side in px (a multiple of 16).")] = 256,
     batch: Annotated[int, typer.Option(min=1, help="Patches per step.")] = 8,
     augment: Annotated[bool, typer.Option(help="nnU-Net's intensity augmentations (noise, blur, brightness, contrast, low resolution, gamma).")] = False,
@@ -36,6 +39,6 @@ def train(
         raise DganError(f"--patch {patch}: must be a multiple of 16, e.g. {patch // 16 * 16 or 16}")
     settings = TrainSettings(patch=patch, batch=batch, augment=augment, threads=threads, contact_px=contact_px)
     summary = train_model(data or [], out, epochs=epochs, time_limit_min=time_limit, seed=seed, val=val,
-                          settings=settings, val_every=val_every, val_pixel_size_nm=pixel_size,
+                          settings=settings, val_every=val_every, val_pixel_size_nm=either(pixel_size_nm, pixel_size),
                           restart=restart, log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps(summary))

@@ -36,15 +36,16 @@ def _real_files(real: Path) -> list[Path]:
     return files
 
 
-def check_images(real: Path, preset: str | None, budget: Budget, pixel_size_nm: float | None) -> None:
+def check_images(real: Path, preset: str | None, budget: Budget, pixel_size_nm: float | None) -> list:
     """Every micrograph readable, with a pixel size, and large enough for the fit's patch
-    at the preset's pixel size: found now rather than minutes into the run."""
+    at the preset's pixel size: found now rather than minutes into the run. Returns them
+    (``evaluate.data.load_images``'s samples)."""
     from ..evaluate.data import load_images
 
     _real_files(real)  # its errors name --real
     samples = load_images(image_folder(real), pixel_size_nm=pixel_size_nm)
     if not preset:
-        return
+        return samples
     from ..config import load_config
 
     target = load_config(preset).image.pixel_size_nm
@@ -54,6 +55,7 @@ def check_images(real: Path, preset: str | None, budget: Budget, pixel_size_nm: 
             raise DganError(f"{s.path}: {s.image.shape[1]}x{s.image.shape[0]} px at {s.pixel_size_nm:g} nm/px is "
                             f"smaller than the fit's {budget.fit_patch} px patch at {target:g} nm/px; "
                             "use larger micrographs (or check the pixel size)")
+    return samples
 
 
 def run_record(real: Path, preset: str | None, seed: int, budget: Budget, pixel_size_nm: float | None) -> dict:
@@ -97,11 +99,11 @@ def plan(real: Path, out: Path, preset: str | None = None, budget: Budget | None
     budget = budget or budget_for()
     if not preset and not adapters.prior_available():
         raise DganError("no --preset given and 'dgan prior' is not installed; pass --preset tio2-sem or a TOML file")
+    samples = check_images(real, preset, budget, pixel_size_nm)
     if masks is not None:
-        from .scoring import masks_folder
+        from .scoring import check_masks
 
-        masks_folder(masks)
-    check_images(real, preset, budget, pixel_size_nm)
+        check_masks(masks, samples)
     record = run_record(real, preset, seed, budget, pixel_size_nm)
     _claim(out, record, resume)
     return RunContext(run=Path(out), real=image_folder(real), preset=preset, seed=seed, budget=budget,

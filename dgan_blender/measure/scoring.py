@@ -34,6 +34,35 @@ def find_mask(folder: Path, name: str) -> Path | None:
     return None
 
 
+NO_MATCH = "--masks {masks}: no mask matches any image name (looked for NAME_m.tif or NAME.png)"
+
+
+def aligned(path: Path, mask: np.ndarray, shape: tuple[int, int], bar: int) -> np.ndarray:
+    """The mask's rows of an image of ``shape`` (its information bar, ``bar`` rows, cut):
+    a mask of the whole frame, or of the frame without its bar."""
+    if mask.shape[0] not in (shape[0], shape[0] + bar) or mask.shape[1] != shape[1]:
+        raise DganError(f"{path}: shape {mask.shape} does not match its image "
+                        f"({shape[0] + bar}x{shape[1]}, {bar} of them the information bar); "
+                        "give the mask of that image")
+    return mask[:shape[0]]
+
+
+def check_masks(masks: Path, samples) -> int:
+    """Before any stage runs: some image has a mask, and every mask found is readable
+    and fits its image - so a wrong --masks fails in a second, not at the report an hour
+    later. ``samples``: ``evaluate.data.load_images``'s. Returns how many images have one."""
+    folder = masks_folder(masks)
+    n = 0
+    for s in samples:
+        path = find_mask(folder, s.name)
+        if path is not None:
+            aligned(path, read_mask(path), s.image.shape, s.bar_rows)
+            n += 1
+    if n == 0:
+        raise DganError(NO_MATCH.format(masks=masks))
+    return n
+
+
 def score(masks: Path, predicted: list[tuple[str, np.ndarray, float, int]],
           min_area_px: int = MIN_AREA_PX) -> dict:
     """``predicted``: (name, instances without the bar, pixel size nm, bar rows) per image.
@@ -44,19 +73,13 @@ def score(masks: Path, predicted: list[tuple[str, np.ndarray, float, int]],
         path = find_mask(folder, name)
         if path is None:
             continue
-        mask = read_mask(path)
-        # a mask of the whole frame, or of the frame without its information bar
-        if mask.shape[0] not in (pred.shape[0], pred.shape[0] + bar) or mask.shape[1] != pred.shape[1]:
-            raise DganError(f"{path}: shape {mask.shape} does not match its image "
-                            f"({pred.shape[0] + bar}x{pred.shape[1]}, {bar} of them the information bar); "
-                            "give the mask of that image")
-        mask = mask[:pred.shape[0]]
+        mask = aligned(path, read_mask(path), pred.shape, bar)
         pairs.append((mask_to_instances(mask), pred))
         found.append(instance_diameters_nm(pred, px, min_area_px))
         truth.append(mask_diameters_nm(mask, px, min_area_px))
         scored.append(name)
     if not pairs:
-        raise DganError(f"--masks {masks}: no mask matches any image name (looked for NAME_m.tif or NAME.png)")
+        raise DganError(NO_MATCH.format(masks=masks))
     seg = evaluate_pairs(pairs)
     sizes = compare(np.concatenate(found), np.concatenate(truth))
     keys = ("dsc", "ap50", "pq", "ap50_min20", "pq_min20")

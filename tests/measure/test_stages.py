@@ -3,9 +3,11 @@ summary, nothing half-written looks finished, reruns are refused or resumed."""
 
 import json
 
+import numpy as np
 import pytest
 
 from dgan_blender.errors import DganError
+from dgan_blender.io import write_png
 from dgan_blender.measure import adapters, measure
 from dgan_blender.measure.budget import budget_for
 from dgan_blender.measure.stages import MARKER, STAGES, stage_seeds
@@ -112,6 +114,21 @@ def test_bad_inputs_are_refused_before_any_stage(tmp_path, real_dir, fake_stages
     with pytest.raises(DganError, match="--masks"):
         go(real_dir, tmp_path / "run", masks=tmp_path / "no-masks")
     assert fake_stages == {}
+
+
+def test_masks_that_cannot_score_are_refused_before_any_stage(tmp_path, real_with_masks, fake_stages):
+    """A masks folder that matches no image, or a mask of another size, used to surface
+    only at the report stage, after the whole chain had run."""
+    other = tmp_path / "other"
+    other.mkdir()
+    write_png(other / "unrelated_m.png", np.zeros((112, 128), np.uint8))
+    with pytest.raises(DganError, match="no mask matches any image name") as err:
+        go(real_with_masks, tmp_path / "run", masks=other)
+    assert "\n" not in str(err.value)
+    write_png(real_with_masks / "masks" / "img1_m.png", np.zeros((100, 128), np.uint8))
+    with pytest.raises(DganError, match="img1_m.png: shape"):
+        go(real_with_masks, tmp_path / "run", masks=real_with_masks)
+    assert fake_stages == {} and not (tmp_path / "run").exists()
 
 
 def test_missing_pixel_size_and_too_small_images_are_found_up_front(real_dir, tmp_path, fake_stages):
