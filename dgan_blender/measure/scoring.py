@@ -15,7 +15,7 @@ from ..errors import DganError
 from ..evaluate.instances import MIN_AREA_PX, mask_to_instances
 from ..evaluate.metrics import evaluate_pairs
 from ..evaluate.sizes import compare, instance_diameters_nm, mask_diameters_nm
-from ..micrograph import EXTENSIONS, read_mask
+from ..micrograph import EXTENSIONS, fit_mask, read_mask
 
 
 def masks_folder(path: Path) -> Path:
@@ -37,16 +37,6 @@ def find_mask(folder: Path, name: str) -> Path | None:
 NO_MATCH = "--masks {masks}: no mask matches any image name (looked for NAME_m.tif or NAME.png)"
 
 
-def aligned(path: Path, mask: np.ndarray, shape: tuple[int, int], bar: int) -> np.ndarray:
-    """The mask's rows of an image of ``shape`` (its information bar, ``bar`` rows, cut):
-    a mask of the whole frame, or of the frame without its bar."""
-    if mask.shape[0] not in (shape[0], shape[0] + bar) or mask.shape[1] != shape[1]:
-        raise DganError(f"{path}: shape {mask.shape} does not match its image "
-                        f"({shape[0] + bar}x{shape[1]}, {bar} of them the information bar); "
-                        "give the mask of that image")
-    return mask[:shape[0]]
-
-
 def check_masks(masks: Path, samples) -> int:
     """Before any stage runs: some image has a mask, and every mask found is readable
     and fits its image - so a wrong --masks fails in a second, not at the report an hour
@@ -56,7 +46,8 @@ def check_masks(masks: Path, samples) -> int:
     for s in samples:
         path = find_mask(folder, s.name)
         if path is not None:
-            aligned(path, read_mask(path), s.image.shape, s.bar_rows)
+            frame = (s.image.shape[0] + s.bar_rows, s.image.shape[1])
+            fit_mask(read_mask(path), path, s.path, frame, s.bar_rows, bar_flag=None)
             n += 1
     if n == 0:
         raise DganError(NO_MATCH.format(masks=masks))
@@ -73,7 +64,7 @@ def score(masks: Path, predicted: list[tuple[str, np.ndarray, float, int]],
         path = find_mask(folder, name)
         if path is None:
             continue
-        mask = aligned(path, read_mask(path), pred.shape, bar)
+        mask = fit_mask(read_mask(path), path, name, (pred.shape[0] + bar, pred.shape[1]), bar, bar_flag=None)
         pairs.append((mask_to_instances(mask), pred))
         found.append(instance_diameters_nm(pred, px, min_area_px))
         truth.append(mask_diameters_nm(mask, px, min_area_px))

@@ -23,7 +23,7 @@ from .bar import info_bar_rows
 from .pixels import EXTENSIONS, read_raw, to_grey, to_uint8
 from .units import NM_PER_UNIT, nm_per_unit, to_nm
 
-__all__ = ["EXTENSIONS", "NM_PER_UNIT", "Micrograph", "info_bar_rows", "list_micrographs",
+__all__ = ["EXTENSIONS", "NM_PER_UNIT", "Micrograph", "info_bar_rows", "list_micrographs", "fit_mask",
            "iter_all", "mask_for", "nm_per_unit", "read_all", "read_mask", "read_micrograph", "to_nm", "to_uint8"]
 
 DISAGREE = 0.01  # a given pixel size this far from the metadata's earns a note
@@ -149,16 +149,23 @@ def mask_for(mask: np.ndarray, mask_path: Path, m: Micrograph) -> np.ndarray:
     """The mask rows that match ``m.image``: a mask of the whole frame loses the bar
     rows; a mask as high as the frame without the bar (published sets leave it out) is
     aligned to the top. Any other shape is a one-line error naming both files."""
-    h, w = m.grey.shape
-    inner = h - m.bar_rows
+    return fit_mask(mask, mask_path, m.path, m.grey.shape, m.bar_rows)
+
+
+def fit_mask(mask: np.ndarray, mask_path: Path, image: Path | str, frame: tuple[int, int],
+             bar_rows: int, bar_flag: str | None = "--bar-rows") -> np.ndarray:
+    """``mask_for`` for an image known by its path or name, frame shape (bar included) and
+    bar rows; ``bar_flag``: the option that sets the bar where the command has one."""
+    h, w = frame
+    inner = h - bar_rows
     if mask.shape == (h, w):
         return mask[:inner]
     if mask.shape == (inner, w):
         return mask
-    head = f"{mask_path}: mask shape {mask.shape} fits neither its image {m.path} {(h, w)}"
-    if m.bar_rows:
-        head += f" nor that image without its {m.bar_rows}-row information bar {(inner, w)}"
+    head = f"{mask_path}: mask shape {mask.shape} fits neither its image {image} {(h, w)}"
+    if bar_rows:
+        head += f" nor that image without its {bar_rows}-row information bar {(inner, w)}"
     cut = h - mask.shape[0]
-    fix = (f"if the mask leaves out a {cut}-row information bar, give --bar-rows {cut}"
-           if mask.shape[1] == w and 0 < cut < h else "give a mask of its image's size")
+    fix = (f"if the mask leaves out a {cut}-row information bar, give {bar_flag} {cut}"
+           if bar_flag and mask.shape[1] == w and 0 < cut < h else "give a mask of its image's size")
     raise DganError(f"{head}; {fix}")
