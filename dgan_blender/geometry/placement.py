@@ -173,8 +173,8 @@ def place_agglomerates(packer: Packer, bodies: list[Body], rng: np.random.Genera
     in 3-D, lowest (particles settle)."""
     a = packer.cfg.agglomerates
     sizes = cluster_sizes(a, len(bodies), rng)
-    cx, cy = packer.w / 2, packer.h / 2
     labels: list[int] = []
+    strays = len(sizes)  # labels of particles that could not join their cluster
     cursor = 0
     for k, size in enumerate(sizes):
         members: list[int] = []
@@ -182,23 +182,44 @@ def place_agglomerates(packer: Packer, bodies: list[Body], rng: np.random.Genera
         cursor += size
         for j, body in enumerate(group):
             if j == 0:
-                for _ in range(a.max_tries):
-                    if a.spread_nm > 0:
-                        r, t = a.spread_nm * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
-                        xy = np.array([cx + r * np.cos(t), cy + r * np.sin(t)])
-                    else:  # many small clusters: anywhere, cut by the frame as in real fields
-                        m = 0.0 if a.sizes == "power" else 0.1
-                        xy = rng.uniform([m * packer.w, m * packer.h], [(1 - m) * packer.w, (1 - m) * packer.h])
-                    c = np.array([xy[0], xy[1], body.bottom])
-                    if packer.fits(body, c):
-                        break
-                else:
-                    raise _cannot_pack(packer.cfg)
+                c = _first_spot(packer, body, rng, a.spread_nm)
             else:
-                c = _attach(packer, members, body, rng)
+                try:
+                    c = _attach(packer, members, body, rng)
+                except ConfigError:
+                    # nowhere on this cluster (a small body under a standing rod, a big one
+                    # whose every contact crosses the frame): it lies on its own, so the
+                    # image keeps its coverage rather than the whole draw failing
+                    packer.add(body, _stray(packer, body, rng))
+                    labels.append(strays)
+                    strays += 1
+                    continue
             members.append(packer.add(body, c))
             labels.append(k)
     return labels
+
+
+def _stray(packer: Packer, body: Body, rng: np.random.Generator) -> np.ndarray:
+    """Where a particle that could not join its cluster rests: anywhere it fits."""
+    return _first_spot(packer, body, rng, 0.0)
+
+
+def _first_spot(packer: Packer, body: Body, rng: np.random.Generator, spread_nm: float) -> np.ndarray:
+    """Where a cluster's first particle rests: within ``spread_nm`` of the field's centre,
+    or (0) anywhere, cut by the frame as in real fields."""
+    a = packer.cfg.agglomerates
+    cx, cy = packer.w / 2, packer.h / 2
+    for _ in range(a.max_tries):
+        if spread_nm > 0:
+            r, t = spread_nm * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
+            xy = np.array([cx + r * np.cos(t), cy + r * np.sin(t)])
+        else:  # many small clusters: anywhere
+            m = 0.0 if a.sizes == "power" else 0.1
+            xy = rng.uniform([m * packer.w, m * packer.h], [(1 - m) * packer.w, (1 - m) * packer.h])
+        c = np.array([xy[0], xy[1], body.bottom])
+        if packer.fits(body, c):
+            return c
+    raise _cannot_pack(packer.cfg)
 
 
 def cluster_sizes(a, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -13,7 +13,7 @@ import pytest
 from dgan_blender.config import load_config
 from dgan_blender.dataset.sample import sample_seed
 from dgan_blender.errors import ConfigError
-from dgan_blender.geometry import generate_layout
+from dgan_blender.geometry import generate_layout, placement
 from dgan_blender.layout import layout_digest
 
 # (preset, overrides, data-set seed, sample index, particles, sha256 of the original layout)
@@ -69,10 +69,31 @@ def test_digest_sees_one_ulp():
     assert layout_digest(lay) != before
 
 
-def test_an_unpackable_layout_still_fails_the_same_way():
-    # the original code could not pack this one either (3-D clusters squeezed into 2-D)
+def _no_strays(monkeypatch):
+    def refuse(packer, body, rng):
+        raise placement._cannot_pack(packer.cfg)
+
+    monkeypatch.setattr(placement, "_stray", refuse)
+
+
+def test_a_particle_that_cannot_join_its_cluster_lies_on_its_own(monkeypatch):
+    # the original code could not pack this one (3-D clusters squeezed into 2-D): one
+    # particle found no place on its cluster, and the whole draw failed
+    lay = make("tio2-sem", ("agglomerates.layers=2d",), 0, 0)
+    cfg = load_config("tio2-sem", ["agglomerates.layers=2d"])
+    w, h = cfg.field_nm
+    assert all(0 <= p.center_nm[0] <= w and 0 <= p.center_nm[1] <= h for p in lay.particles)
+    labels = [p.agglomerate for p in lay.particles]
+    strays = [k for k in set(labels) if labels.count(k) == 1]
+    assert strays and len(strays) < len(lay.particles) // 2
+    _no_strays(monkeypatch)
     with pytest.raises(ConfigError, match="cannot pack"):
         make("tio2-sem", ("agglomerates.layers=2d",), 0, 0)
+
+
+def test_a_field_too_full_for_its_particles_still_fails():
+    with pytest.raises(ConfigError, match="cannot pack"):
+        make("tio2-sem", ("agglomerates.layers=2d", "particles.coverage=0.85", "particles.coverage_max=0.9"), 0, 0)
 
 
 # (preset, overrides, data-set seed, sample index, the generator's next random() after the
@@ -86,7 +107,8 @@ AFTER = [
 
 
 @pytest.mark.parametrize("preset, overrides, seed, index, after", AFTER)
-def test_the_generator_is_left_where_the_original_left_it(preset, overrides, seed, index, after):
+def test_the_generator_is_left_where_the_original_left_it(preset, overrides, seed, index, after, monkeypatch):
+    _no_strays(monkeypatch)  # where the original gave up, so does this search
     s = sample_seed(seed, index)
     rng = np.random.default_rng(s)
     try:

@@ -12,14 +12,14 @@ def test_shipped_preset_passes():
 
 
 def test_crowded_coverage_names_the_value_and_one_that_packs():
-    cfg = load_config("sio2-him", ["particles.coverage=0.8"])
+    cfg = load_config("sio2-him", ["particles.coverage=0.9"])
     with pytest.raises(ConfigError) as err:
         check_layouts(cfg, 0)
     msg = str(err.value)
-    assert msg.startswith("particles.coverage=0.8: 3 of 3 layouts cannot be packed into the 512x512 nm field")
+    assert msg.startswith("particles.coverage=0.9: 3 of 3 layouts cannot be packed into the 512x512 nm field")
     assert "\n" not in msg
     good = float(msg.split("; particles.coverage=")[1].split(" packs")[0])
-    assert good < 0.8
+    assert good < 0.9
     check_layouts(load_config("sio2-him", [f"particles.coverage={good}"]), 0)  # the suggestion holds
 
 

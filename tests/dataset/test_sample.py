@@ -15,10 +15,16 @@ def test_layout_seed_attempt_zero_is_the_sample_seed():
     assert layout_seed(2, 108, 3) == layout_seed(2, 108, 3) != layout_seed(2, 109, 3)
 
 
-@pytest.mark.parametrize("preset, seed, index", [("tio2-sem", 2, 108), ("sio2-him", 0, 55)])
+# a crowded small field where some first draws do not pack (the draws of issue 14 that
+# ended jobs, tio2-sem 2/108 and sio2-him 0/55, pack since a particle that finds no place
+# on its cluster lies on its own)
+CROWDED = ["image.width_px=48", "image.height_px=48", "particles.coverage=0.7"]
+
+
+@pytest.mark.parametrize("preset, seed, index", [("sio2-him", 2, 2), ("sio2-him", 2, 3)])
 def test_issue_sample_is_redrawn_deterministically(preset, seed, index):
-    """Samples whose first draw does not pack: they ended the jobs of issue 14."""
-    cfg = load_config(preset, [])
+    """Samples whose first draw does not pack (the fields of issue 14 ended their jobs)."""
+    cfg = load_config(preset, CROWDED)
     s = sample_seed(seed, index)
     with pytest.raises(PackingError):
         generate_layout(cfg, np.random.default_rng(s), s)
