@@ -26,6 +26,9 @@ def prior(
     shape: Annotated[Optional[str], typer.Option(help="Particle shape family to write (ellipsoid, sphere, polyhedron, "
                                                       "cuboid, rod, plate); default: rods where clearly rods, spheres "
                                                       "where round, else ellipsoids.")] = None,
+    layers: Annotated[Optional[str], typer.Option(help="Stacking to write: 2d (a monolayer) or 3d (piles); default: "
+                                                       "the base's, or 2d where piles could not cover as much "
+                                                       "ground as the images show.")] = None,
 ) -> None:
     """Writes OUT (a preset that dgan fit/render take as --preset OUT) with a [prior.meta]
     table saying how each value was found, and prior.png; prints the meta as one JSON line."""
@@ -36,5 +39,5 @@ def prior(
 
         raise DganError(f"--pixel-size-nm must be > 0, got {pixel_size_nm}")
     meta = infer_prior(real, out, base=base, pixel_size_nm=pixel_size_nm, seed=seed, passes=passes,
-                       layouts=layouts, render=render, shape=shape, log=lambda m: typer.echo(m, err=True))
+                       layouts=layouts, render=render, shape=shape, layers=layers, log=lambda m: typer.echo(m, err=True))
     print(json.dumps({k: v for k, v in meta.items() if k != "calibration"}))

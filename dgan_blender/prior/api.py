@@ -157,13 +157,17 @@ def _wire_tables(real: dict) -> dict:
 
 def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_size_nm: float | None = None,
                 seed: int = 0, passes: int = 6, layouts: int = 16, render: bool = True, log=lambda m: None,
-                shape: str | None = None) -> dict:
+                shape: str | None = None, layers: str | None = None) -> dict:
     """Write the preset ``out`` and ``prior.png`` beside it; returns the [prior.meta] table.
-    ``shape``: the particles' shape family (``particles.shape``), else chosen by ``_shape``."""
+    ``shape``: the particles' shape family (``particles.shape``), else chosen by ``_shape``;
+    ``layers``: "2d" or "3d" stacking, else the base's unless piles could not cover the
+    ground the images show (``calibrate.piles_hide_ground``)."""
     t0 = time.time()
     requested = shape
     if requested is not None and requested not in SHAPES:
         raise DganError(f"--shape {requested}: not a shape family; give one of {', '.join(SHAPES)}")
+    if layers is not None and layers not in ("2d", "3d"):
+        raise DganError(f"--layers {layers}: give 2d (a monolayer) or 3d (piles), or leave it out")
     out = Path(out)
     base_file = preset_path(base)
     base_data = read_toml(base_file)
@@ -222,7 +226,7 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
         theta = Theta(st["log_median"], st["log_sigma"], cov_lo, cov_hi,
                       st["agg_exponent"] if np.isfinite(st["agg_exponent"]) else 2.0, st["k_max"],
                       st.get("elong_q10", 1.0), st.get("elong_q90", 1.0), float(bp.get("facet_depth", 0.1)),
-                      ba.get("layers", "3d"), kind, extra, shape)
+                      layers or ba.get("layers", "3d"), kind, extra, shape)
         calib_base = deep_merge(scene_base, materials)
         renderer = None
         if render:
@@ -238,7 +242,8 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
             meta["calibration_images"] = "Blender-free footprints (binary), measured like the real foregrounds"
         singles = n_single >= MIN_REAL_SINGLES
         theta, history, d_syn = calibrate(calib_base, theta, st, real["radius_px"], (h, w), px_nm, passes, layouts,
-                                          seed, log=log, renderer=renderer, singles=singles, average=True)
+                                          seed, log=log, renderer=renderer, singles=singles, average=True,
+                                          choose_layers=layers is None)
         meta["size_statistic"] = ("median of the single (isolated, convex, off-border) particles" if singles else
                                   f"median of the split particles (fewer than {MIN_REAL_SINGLES} single ones)")
         geometry = theta.tables()
@@ -247,8 +252,11 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
         meta["written_pass"] = ("mean" if means else
                                 min(passes_done, key=lambda e: e["gap"])["pass"] if passes_done else -1)
         meta["calibration"] = history
-        meta["layers_rule"] = ("2d/3d: the stacking whose synthetic set (pass 0) comes nearer the real statistics "
-                               "(cluster solidity + the calibration gap)")
+        meta["layers_rule"] = (f"{layers} given with --layers" if layers else
+                               f"the base's stacking ({ba.get('layers', '3d')}), unless 3-D piles of the law would have "
+                               "to be asked for a median coverage above the cap to cover as much ground as the images "
+                               "(then a monolayer, 2d); the footprints' shape statistics cannot tell piles from a "
+                               "monolayer (see stacking_check in calibration)")
     meta["particle_kind"] = kind
     meta["shape_family_suggestion"] = "wires" if kind == "wire" else family
     if kind != "wire":

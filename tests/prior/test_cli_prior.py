@@ -58,3 +58,11 @@ def test_an_unknown_shape_family_is_one_line(tmp_path):
     proc = run("--real", str(folder), "--out", str(tmp_path / "p.toml"), "--pixel-size-nm", "5", "--shape", "cube")
     _one_line(proc, "--shape cube: not a shape family")
     assert not (tmp_path / "p.toml").exists()
+
+
+def test_an_unknown_stacking_is_one_line(tmp_path):
+    folder = tmp_path / "real"
+    write_pngs(folder, [draw_field(np.random.default_rng(0))[0]])
+    proc = run("--real", str(folder), "--out", str(tmp_path / "p.toml"), "--pixel-size-nm", "5", "--layers", "4d")
+    _one_line(proc, "--layers 4d: give 2d (a monolayer) or 3d (piles)")
+    assert not (tmp_path / "p.toml").exists()
