@@ -52,17 +52,13 @@ def test_bad_input_is_one_line(kind, needle, tmp_path):
     _one_line(run("--real", str(folder), "--out", str(tmp_path / "p.toml"), *extra), needle)
 
 
-def test_an_unknown_shape_family_is_one_line(tmp_path):
+@pytest.mark.parametrize("flag, value, needle", [
+    ("--shape", "cube", "--shape cube: not a shape family"),
+    ("--layers", "4d", "--layers 4d: give 2d (a monolayer) or 3d (piles)"),
+])
+def test_an_unknown_shape_family_or_stacking_is_one_line(flag, value, needle, tmp_path):
     folder = tmp_path / "real"
     write_pngs(folder, [draw_field(np.random.default_rng(0))[0]])
-    proc = run("--real", str(folder), "--out", str(tmp_path / "p.toml"), "--pixel-size-nm", "5", "--shape", "cube")
-    _one_line(proc, "--shape cube: not a shape family")
-    assert not (tmp_path / "p.toml").exists()
-
-
-def test_an_unknown_stacking_is_one_line(tmp_path):
-    folder = tmp_path / "real"
-    write_pngs(folder, [draw_field(np.random.default_rng(0))[0]])
-    proc = run("--real", str(folder), "--out", str(tmp_path / "p.toml"), "--pixel-size-nm", "5", "--layers", "4d")
-    _one_line(proc, "--layers 4d: give 2d (a monolayer) or 3d (piles)")
+    proc = run("--real", str(folder), "--out", str(tmp_path / "p.toml"), "--pixel-size-nm", "5", flag, value)
+    _one_line(proc, needle)
     assert not (tmp_path / "p.toml").exists()
