@@ -161,7 +161,7 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
     """Write the preset ``out`` and ``prior.png`` beside it; returns the [prior.meta] table.
     ``shape``: the particles' shape family (``particles.shape``), else chosen by ``_shape``;
     ``layers``: "2d" or "3d" stacking, else the base's unless piles could not cover the
-    ground the images show (``calibrate.piles_hide_ground``)."""
+    ground the images show (``calibrate.piles_coverage_needed``)."""
     t0 = time.time()
     requested = shape
     if requested is not None and requested not in SHAPES:
@@ -253,10 +253,10 @@ def infer_prior(real_dir: str | Path, out: Path, base: str = "tio2-sem", pixel_s
                                 min(passes_done, key=lambda e: e["gap"])["pass"] if passes_done else -1)
         meta["calibration"] = history
         meta["layers_rule"] = (f"{layers} given with --layers" if layers else
-                               f"the base's stacking ({ba.get('layers', '3d')}), unless 3-D piles of the law would have "
-                               "to be asked for a median coverage above the cap to cover as much ground as the images "
-                               "(then a monolayer, 2d); the footprints' shape statistics cannot tell piles from a "
-                               "monolayer (see stacking_check in calibration)")
+                               f"the base's stacking ({ba.get('layers', '3d')}), unless 3-D piles of the law would "
+                               "have to be asked for a median coverage above the cap to cover as much ground as the "
+                               "images (then a monolayer, 2d); the footprints' shape statistics cannot tell piles "
+                               "from a monolayer (see stacking_check in calibration)")
     meta["particle_kind"] = kind
     meta["shape_family_suggestion"] = "wires" if kind == "wire" else family
     if kind != "wire":

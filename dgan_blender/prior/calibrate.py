@@ -126,7 +126,7 @@ def _stats(measured, cfg, k_max):
     return statistics(measured, [cfg.image.pixel_size_nm] * len(measured), [shp] * len(measured), k_max)
 
 
-def piles_hide_ground(theta: Theta, real: dict, syn: dict) -> float:
+def piles_coverage_needed(theta: Theta, real: dict, syn: dict) -> float:
     """The median coverage 3-D piles of this law would have to be asked for to show as much
     covered ground as the images do (0 for a monolayer candidate). Piles hide ground a
     monolayer shows, so where that exceeds what a layout may be asked for (``COVER_CAP``)
@@ -215,22 +215,20 @@ def calibrate(base: dict, theta: Theta, real: dict, radius_px: float, field_px: 
         st["failed"] = failed / len(seeds)
         return st, np.concatenate([m.diameters_px for m in measured]) * px_nm, truth
 
-    for k in range(passes):
-        r = synthetic(theta)
+    def packed(cand: Theta):
+        r = synthetic(cand)
         if r is None:
             raise ConfigError("the candidate prior's layouts do not fit the field; give larger images")
-        results = [(theta, *r)]
+        return (cand, *r)
+
+    for k in range(passes):
+        cand, syn, found, truth = packed(theta)
         if k == 0 and choose_layers:
-            need = piles_hide_ground(theta, real, r[0])
+            need = piles_coverage_needed(theta, real, syn)
             history.append({"stacking_check": {"piles_need_coverage": round(need, 4), "cap": COVER_CAP,
                                                "chosen": "2d" if need > COVER_CAP else theta.layers}})
             if need > COVER_CAP:  # piles cannot cover that much ground: a monolayer
-                mono = Theta(**{**theta.__dict__, "layers": "2d"})
-                r = synthetic(mono)
-                if r is None:
-                    raise ConfigError("the candidate prior's layouts do not fit the field; give larger images")
-                results = [(mono, *r)]
-        cand, syn, found, truth = results[0]
+                cand, syn, found, truth = packed(Theta(**{**theta.__dict__, "layers": "2d"}))
         true = np.concatenate(truth)
         entry = {"pass": k, "median_nm": round(math.exp(cand.log_median), 2), "sigma_log": round(cand.sigma, 4),
                  "coverage": [round(cand.cov_lo, 4), round(cand.cov_hi, 4)], "layers": cand.layers,

@@ -8,7 +8,8 @@ import numpy as np
 
 from dgan_blender.config import read_toml
 from dgan_blender.prior.api import infer_prior
-from dgan_blender.prior.calibrate import COVER_CAP, MIN_SYN_SINGLES, Theta, mean_candidate, piles_hide_ground, size_key
+from dgan_blender.prior.calibrate import (COVER_CAP, MIN_SYN_SINGLES, Theta, mean_candidate, piles_coverage_needed,
+                                          size_key)
 from dgan_blender.prior.law import statistics
 
 from .conftest import draw_field, write_pngs
@@ -63,8 +64,8 @@ def test_piles_need_the_ground_they_hide_asked_for_again():
     its layouts hid (real over synthetic coverage, in logs); a monolayer needs no check."""
     piles = _theta(100, 0.2, (0.1, 0.4), 2.0, "3d")
     real, syn = {"cov_mu": math.log(0.3)}, {"cov_mu": math.log(0.15)}
-    assert piles_hide_ground(piles, real, syn) == pytest.approx(2 * 0.2, rel=1e-9)
-    assert piles_hide_ground(_theta(100, 0.2, (0.1, 0.4), 2.0, "2d"), real, syn) == 0.0
+    assert piles_coverage_needed(piles, real, syn) == pytest.approx(2 * 0.2, rel=1e-9)
+    assert piles_coverage_needed(_theta(100, 0.2, (0.1, 0.4), 2.0, "2d"), real, syn) == 0.0
 
 
 @pytest.fixture

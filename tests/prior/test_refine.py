@@ -37,7 +37,7 @@ def test_given_labels_are_measured_as_they_are():
 
 def test_a_perfect_segmentation_gives_back_the_law(tmp_path):
     """Start from another preset's law (tio2-sem's 170 nm): the refined law is the true one;
-    the stacking stays the preset's where footprints cannot tell (``calibrate.piles_hide_ground``)."""
+    the stacking stays the preset's where footprints cannot tell (``calibrate.piles_coverage_needed``)."""
     cfg, labs = _truth_instances()
     tables, meta = refine(preset_path("tio2-sem"), labs, [4.0] * len(labs), seed=0, passes=3, layouts=6,
                           field_px=256)
