@@ -1,6 +1,7 @@
 """Splitting joined particles at necks, and choosing the depth on annotated images."""
 
 import numpy as np
+import pytest
 
 from dgan_blender.evaluate.instances import interior_seeds
 from dgan_blender.evaluate.necks import choose_depth, choose_split, choose_weight, split_necks
@@ -131,12 +132,28 @@ def test_weight_one_is_the_plain_argmax():
     assert ((more > 0) <= (plain > 0)).all() and (more > 0).sum() < (plain > 0).sum()
 
 
-def test_the_weight_is_chosen_by_panoptic_quality_and_ties_keep_the_plain_argmax():
-    probs, truth = _faint_pair()
-    w, scores = choose_weight([probs], [truth])
-    assert w > 1.0 and scores[f"{w:g}"]["pq"] > scores["1"]["pq"]
+def _false_line(shape=(48, 48), faint=0.1):
+    """One disc across which the network draws a boundary at ``faint``: a weight above
+    (1 - faint) / faint cuts a single particle in two."""
+    disc = _disc(shape, 24, 24, 14)
+    probs = _probs(_disc(shape, 24, 24, 12), disc)
+    probs[:, 8:41, 23:25] = np.array([0.0, 1.0 - faint, faint], np.float32)[:, None, None]
+    return probs, disc.astype(np.int32)
+
+
+def test_the_weight_is_chosen_by_the_sizes_and_ties_keep_the_plain_argmax():
+    """The faint pair needs a weight above 0.7 / 0.3 to be cut, the false line is cut
+    above 0.9 / 0.1: the sizes come right between, and the lowest such weight is taken."""
+    pair, line = _faint_pair(), _false_line()
+    w, scores = choose_weight([pair[0], line[0]], [pair[1], line[1]])
+    distance = {k: v["wasserstein_nm"] for k, v in scores.items()}
+    assert w == 4.0 and distance["4"] == min(distance.values()) == distance["8"]
+    assert distance["1"] > distance["4"] and distance["16"] > distance["4"]  # joined / cut in two
+    assert {"dsc", "ap50", "pq", "pq_se", "median_error_pct"} <= set(scores["4"])
+    _, nm = choose_weight([pair[0], line[0]], [pair[1], line[1]], pixel_sizes_nm=[2.0, 2.0])
+    assert nm["1"]["wasserstein_nm"] == pytest.approx(2.0 * distance["1"], rel=1e-3)
     single = _probs(_disc((48, 48), 24, 24, 10), _disc((48, 48), 24, 24, 12))
     w, _ = choose_weight([single], [_disc((48, 48), 24, 24, 12).astype(np.int32)])
     assert w == 1.0
-    split = choose_split([probs], [truth])
+    split = choose_split([pair[0]], [pair[1]])
     assert split.boundary_weight > 1.0 and split.h is None  # cut by the weight, nothing left for a neck
