@@ -196,7 +196,7 @@ def _scores_section(scores: dict) -> str:
 
 def _held_out_note(check: dict | None) -> str:
     """What the held-out synthetic images say about the segmentation, in two sentences."""
-    from ..evaluate.necks import depth_key, weight_key
+    from ..evaluate.necks import WEIGHTS, depth_key, weight_key
 
     if not check:
         return ""
@@ -209,7 +209,8 @@ def _held_out_note(check: dict | None) -> str:
             f"that the network never saw, whose outlines are known exactly, its particles had a median of "
             f"{s['median_found_nm']:.1f} nm where the true one was {s['median_true_nm']:.1f} nm "
             f"({s['median_error_pct']:+.1f} %, 95 % CI {lo:+.1f} to {hi:+.1f} %"
-            + (f"; PQ {pq:.3f}" if pq is not None else "") + f"; boundary weight {weight_key(check['boundary_weight'])}, "
+            + (f"; PQ {pq:.3f}" if pq is not None else "") + f"; boundary weight {weight_key(check['boundary_weight'])}"
+            f" (of {len(WEIGHTS)}, the one whose sizes came nearest the truth's), "
             f"neck depth {depth_key(check['split_necks_h'])}). "
             "Touching particles left joined make sizes too large. This is a check, not a correction: real "
             "micrographs differ from synthetic ones, so the sizes above are as measured.</p>")

@@ -112,4 +112,4 @@ def test_the_held_out_check_is_on_the_page_and_changes_no_size(real_with_masks, 
     assert summary["size_nm"] == plain["size_nm"] and summary["scores"]["sizes"] == plain["scores"]["sizes"]
     page = (tmp_path / "run" / "report.html").read_text()
     assert "Held-out synthetic check" in page and "+10.5 %" in page and "PQ 0.610" in page
-    assert "boundary weight 8, neck depth 0.2" in page
+    assert "boundary weight 8 (of 9, the one whose sizes came nearest the truth's), neck depth 0.2" in page
