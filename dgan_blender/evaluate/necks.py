@@ -104,7 +104,7 @@ def choose_weight(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px
     among them was noise that the real images pay for - on the seed-1 chain of 613fd1f PQ
     chose 32 (+15.4 % median against the BAM TiO2 SEM masks), the sizes choose 256 (+7.3 %).
     Over six chain networks scored on those masks the sizes' rule gave a mean |median error|
-    of 2.4 % (largest 7.3 %) where PQ's gave 4.2 % (15.4 %), real PQ 0.456 vs 0.454; seven
+    of 2.4 % (largest 7.3 %) where PQ's gave 4.2 % (15.4 %), real PQ 0.456 vs 0.454; ten
     mask-free rules were scored there and this one kept: masks informed the choice of the
     rule, never a run's weight. ``pixel_sizes_nm``: per image (None: pixels)."""
     px = pixel_sizes_nm or [1.0] * len(probs)
