@@ -47,7 +47,8 @@ def estimates(budget: dict, n_images: int, prior_given: bool) -> dict[str, float
 
     return {
         "prior": 0.0 if prior_given else PRIOR_MIN,
-        "fit": _table_minutes("fit_iters") * ratio("fit_iters") + _table_minutes("fit_pool") * ratio("fit_pool"),
+        "fit": _table_minutes("fit_iters") * ratio("fit_iters") * budget.get("fit_tries", 1)
+        + _table_minutes("fit_pool") * ratio("fit_pool"),
         "render": _table_minutes("synthetic_images") * ratio("synthetic_images"),
         "train": _table_minutes("train_epochs") * ratio("train_epochs") * ratio("synthetic_images"),
         "segment": SEGMENT_MIN_PER_30 * n_images / 30.0,

@@ -23,6 +23,7 @@ FIT_PATCHES = 3  # rng([S, .]): the real training patches
 FIT_TORCH = 4  # step_seed(S, 0, .): the trainer's torch generator
 FIT_SELECT = 5  # rng([S, .]): training patches the selection compares with
 FIT_CONTENT = 7  # rng([S, .]): patches whose coverage the matched layouts follow
+FIT_TRY = 13  # step_seed(S, k, .): the training seed of try k > 0 of a fit (fit/tries.py)
 STANDIN_LAYOUTS = 11  # rng([S, .]): the stand-in renderer's disc layouts
 # -- dgan measure ------------------------------------------------------------------------
 CROWDED_SET = 12  # step_seed(S, 0, .): the crowded share of a set rendered with seed S (measure/crowded.py)

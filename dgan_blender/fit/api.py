@@ -43,7 +43,7 @@ def load_split(cfg: SceneConfig, real: str | Path, opts: FitOptions, holdout: fl
         opts.meta.setdefault("real_digest", provenance.files_digest([r.path for r in imgs + held]))
         return [r.image for r in imgs], [r.image for r in held], [str(r.path) for r in held]
     opts.meta.setdefault("real_digest", provenance.files_digest([r.path for r in imgs]))
-    train, held = split_images(imgs, holdout, opts.seed)
+    train, held = split_images(imgs, holdout, opts.shared_seed)
     return [r.image for r in train], [r.image for r in held], [str(r.path) for r in held]
 
 
@@ -80,10 +80,11 @@ def fit_record(cfg: SceneConfig, opts: FitOptions, pool_size: int, spp: int, fix
                match_coverage: bool) -> dict:
     """What decides a fit's result: the run's identity in RUN/run.json."""
     scene = hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    shared = {} if opts.data_seed is None else {"data_seed": opts.data_seed}  # records before it stay valid
     return provenance.describe(
         preset=cfg.name, scene_config=scene, size=f"{cfg.image.width_px}x{cfg.image.height_px}",
         pool=pool_size, spp=spp, fixed=sorted(fixed), match_coverage=bool(match_coverage),
-        **{k: getattr(opts, k) for k in _IDENTITY_OPTIONS},
+        **{k: getattr(opts, k) for k in _IDENTITY_OPTIONS}, **shared,
         **{k: opts.meta.get(k) for k in _IDENTITY_META})
 
 
@@ -103,21 +104,22 @@ def layout_coverages(train: list, opts: FitOptions, pool_size: int, match: bool)
     if not match:
         opts.meta.setdefault("layout_coverage", "the preset's coverage range")
         return None
-    targets = pool_coverages(train, opts.patch, pool_size, opts.seed)
+    targets = pool_coverages(train, opts.patch, pool_size, opts.shared_seed)
     opts.meta.setdefault("layout_coverage", describe_targets(targets))
     return targets
 
 
 def run_fit(cfg: SceneConfig, train: list, held: list, out: Path, opts: FitOptions, resume: bool = False,
             pool_size: int = 16, spp: int = 8, fixed: tuple[str, ...] = (), progress=None, on_step=None,
-            match_coverage: bool = False, claimed: bool = False) -> dict:
-    """The bridge as the generator: layouts built (or read from RUN/layouts), then the fit.
-    ``claimed``: the caller has already called :func:`claim_run` with these settings."""
+            match_coverage: bool = False, claimed: bool = False, layouts: Path | None = None) -> dict:
+    """The bridge as the generator: layouts built (or read from ``layouts``, default
+    RUN/layouts), then the fit. ``claimed``: the caller has already called
+    :func:`claim_run` with these settings."""
     from .bridge_gen import BridgeGenerator
 
     if not claimed:
         claim_run(out, fit_record(cfg, opts, pool_size, spp, fixed, match_coverage), resume)
     coverages = layout_coverages(train, opts, pool_size, match_coverage)
-    gen = BridgeGenerator(cfg, opts.seed, pool_size, Path(out) / "layouts", spp=spp, fixed=fixed, progress=progress,
-                          coverages=coverages)
+    gen = BridgeGenerator(cfg, opts.shared_seed, pool_size, Path(layouts or Path(out) / "layouts"), spp=spp,
+                          fixed=fixed, progress=progress, coverages=coverages)
     return Fit(gen, train, held, out, opts).run(resume=resume, on_step=on_step)

@@ -73,7 +73,17 @@ class FitOptions:
     max_minutes: float = 0.0
     torch_threads: int = 1
     d_channels: int = 16
+    # what the tries of one fit share (``api.run_fit_tries``): the held-out split, the
+    # evaluation and selection patches, the layout pool and its coverages, the evaluation
+    # renders. None: ``seed``. With it, tries differ only in the training's randomness (D's
+    # initial weights, the real patches drawn, each step's layouts and noise), so their
+    # evaluations score the same images and compare.
+    data_seed: int | None = None
     meta: dict = field(default_factory=dict)
+
+    @property
+    def shared_seed(self) -> int:
+        return self.seed if self.data_seed is None else self.data_seed
 
 
 class Fit:
@@ -100,10 +110,10 @@ class Fit:
         self.step = 0
         self.history: list[dict] = []
         self.trajectories: list[dict] = []
-        eval_rng = stream(opts.seed, FIT_EVAL)
+        eval_rng = stream(opts.shared_seed, FIT_EVAL)
         self.eval_real = patches_with_particles(self.heldout, opts.patch, opts.eval_images, eval_rng)
         self.select_real = patches_with_particles(self.train, opts.patch, opts.eval_images,
-                                                  stream(opts.seed, FIT_SELECT))
+                                                  stream(opts.shared_seed, FIT_SELECT))
         self.best: dict | None = None  # the selected evaluation and its averaged weights
 
     def crop(self, x: torch.Tensor) -> torch.Tensor:
@@ -165,14 +175,14 @@ class Fit:
     @torch.no_grad()
     def synthetic_eval_set(self) -> np.ndarray:
         """Same layouts, seeds and noise draws every time: evaluations differ only by parameters."""
-        fake, _ = self.G(self.opts.eval_images, step_seed(self.opts.seed, 0, FIT_EVAL))
+        fake, _ = self.G(self.opts.eval_images, step_seed(self.opts.shared_seed, 0, FIT_EVAL))
         return self.crop(fake)[:, 0].numpy()
 
     def evaluate(self, seconds: float) -> dict:
         with self.averaged():
             fake, named = self.synthetic_eval_set(), self.G.named_values()
-        r = realism(list(self.eval_real), list(fake), seed=self.opts.seed)
-        r_train = realism(list(self.select_real), list(fake), seed=self.opts.seed)["realism"]
+        r = realism(list(self.eval_real), list(fake), seed=self.opts.shared_seed)
+        r_train = realism(list(self.select_real), list(fake), seed=self.opts.shared_seed)["realism"]
         entry = {"iteration": self.step, "realism": r["realism"], "realism_train": r_train,
                  "histogram": r["histogram"], "spectrum": r["spectrum"], "seconds": round(seconds, 2)}
         self.select(entry)
@@ -299,6 +309,7 @@ class Fit:
         write_params(self.out / "params.toml", named, meta)
         losses = [h for h in self.history if "loss_d" in h]
         end = {"iteration": self.step, "final": True, "realism": chosen["realism"],
+               "realism_train": chosen.get("realism_train"),
                "selected_iteration": chosen["iteration"], "stopped_early": self.step < self.opts.iters and self.stalled(),
                "realism_last": last["realism"],
                "realism_start": first["realism"], "histogram": chosen["histogram"], "spectrum": chosen["spectrum"],

@@ -75,8 +75,11 @@ def _config(ctx: RunContext):
 
 
 def _fit(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
-    from ..fit.api import prepare, run_fit
+    """``budget.fit_tries`` fits with other training seeds on the same split, layouts and
+    evaluation; the look nearest the held-out real images is written (``fit/tries.py``)."""
+    from ..fit.api import prepare
     from ..fit.trainer import FitOptions
+    from ..fit.tries import run_fit_tries
 
     b, cfg = ctx.budget, _config(ctx)
     opts = FitOptions(iters=b.fit_iters, seed=ctx.seed_of("fit"), patch=b.fit_patch,
@@ -84,11 +87,16 @@ def _fit(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
                       select_best=True, select_tolerance=FIT_SELECT_TOLERANCE, stop_patience=FIT_STOP_PATIENCE)
     opts.meta["command"] = ctx.command
     train, held = prepare(cfg, ctx.real, opts, pixel_size_nm=ctx.pixel_size_nm)
-    progress.update(completed=0, total=b.fit_iters)
-    end = run_fit(cfg, train, held, out, opts, resume=resumed, pool_size=b.fit_pool, spp=b.fit_spp,
-                  on_step=lambda e: progress.update(completed=e["iteration"],
-                                                    info=f"realism {e['realism']:.1f}" if "realism" in e else ""))
-    return {"iters": b.fit_iters, "end": end}
+    total = b.fit_iters * b.fit_tries
+    progress.update(completed=0, total=total)
+
+    def step(k: int, e: dict) -> None:
+        info = f"try {k + 1}/{b.fit_tries}" + (f" realism {e['realism']:.1f}" if "realism" in e else "")
+        progress.update(completed=k * b.fit_iters + e["iteration"], info=info)
+
+    end = run_fit_tries(cfg, train, held, out, opts, b.fit_tries, resume=resumed, pool_size=b.fit_pool,
+                        spp=b.fit_spp, on_step=step)
+    return {"iters": b.fit_iters, "tries": b.fit_tries, "end": end}
 
 
 def synthetic_set(ctx: RunContext, count: int, out: Path, seed: int, progress=None) -> dict:

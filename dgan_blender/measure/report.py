@@ -265,10 +265,14 @@ def _fit_line(ctx: RunContext) -> str:
     keys = [k for k in end if "realism" in k]
     if not keys:
         return ""
+    tries = end.get("tries") or []
+    kept = (f" The look of try {end['try'] + 1} of {len(tries)} (other training seeds, the same images and "
+            "layouts) was kept, the one nearest the held-out real images: "
+            + ", ".join(f"try {t['try'] + 1} {t['realism']:.1f}" for t in tries) + ".") if len(tries) > 1 else ""
     return (f"<p class=note>Fit: {m['record'].get('iters', '?')} iterations; "
             + ", ".join(f"{html.escape(k)} {v:.1f}" for k, v in end.items()
                         if "realism" in k and isinstance(v, (int, float)))
-            + " (sliced Wasserstein distance of image patches to the real ones; lower is closer).</p>")
+            + " (sliced Wasserstein distance of image patches to the real ones; lower is closer)." + kept + "</p>")
 
 
 def _provenance(ctx: RunContext) -> str:
