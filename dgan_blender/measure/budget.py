@@ -23,7 +23,7 @@ REFERENCE_MINUTES = 60.0
 # field: (value at 60 min, "scaled" with the budget or "fixed", minimum, the stage's
 # estimated minutes at 60 min on this CPU - recorded so a user sees where time goes)
 TABLE: dict[str, tuple] = {
-    "fit_iters":        (1300, "scaled", 2, "fit: ~17 min (0.78 s/iteration)"),
+    "fit_iters":        (1300, "scaled", 2, "fit: ~17 min per try (0.78 s/iteration; most tries stop early)"),
     "fit_tries":        (2, "fixed", 1, "fit: fits with other training seeds, the look nearest the held-out real images kept (fit/tries.py)"),
     "fit_pool":         (16, "fixed", 1, "fit: layouts built once, ~1 min"),
     "fit_patch":        (256, "fixed", 32, ""),

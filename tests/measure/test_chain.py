@@ -61,15 +61,16 @@ def test_kill_inside_fit_after_a_checkpoint(reference, tmp_path, monkeypatch):
     real = reference[0]
     step = Fit.train_step
 
-    def dies_at_three(self):
-        if self.step == 3:
+    def dies_at_three_of_the_second_try(self):
+        if self.step == 3 and self.opts.seed != self.opts.shared_seed:
             raise KeyboardInterrupt
         return step(self)
 
-    monkeypatch.setattr(Fit, "train_step", dies_at_three)
+    monkeypatch.setattr(Fit, "train_step", dies_at_three_of_the_second_try)
     with pytest.raises(KeyboardInterrupt):
         go(real, tmp_path / "run")
-    assert (tmp_path / "run" / "02-fit.tmp" / "checkpoint.pt").exists()
+    assert (tmp_path / "run" / "02-fit.tmp" / "try-0" / "params.toml").exists()
+    assert (tmp_path / "run" / "02-fit.tmp" / "try-1" / "checkpoint.pt").exists()
     assert not (tmp_path / "run" / "02-fit").exists()
     monkeypatch.setattr(Fit, "train_step", step)
     go(real, tmp_path / "run", resume=True)
