@@ -107,22 +107,24 @@ def choose_weight(probs: list[np.ndarray], truths: list[np.ndarray], min_area_px
     of 2.4 % (largest 7.3 %) where PQ's gave 4.2 % (15.4 %), real PQ 0.456 vs 0.454; ten
     mask-free rules were scored there and this one kept: masks informed the choice of the
     rule, never a run's weight. ``pixel_sizes_nm``: per image (None: pixels)."""
+    from .sizes import instance_diameters_nm
+
     px = pixel_sizes_nm or [1.0] * len(probs)
+    true_nm = np.concatenate([instance_diameters_nm(t, p, min_area_px) for t, p in zip(truths, px)])
     scores = {}
     for w in grid:
         found = [split_necks(p, None, min_area_px=min_area_px, boundary_weight=w) for p in probs]
-        scores[weight_key(w)] = _scores(list(zip(truths, found))) | _size_scores(found, truths, px, min_area_px)
+        scores[weight_key(w)] = _scores(list(zip(truths, found))) | _size_scores(found, true_nm, px, min_area_px)
     distance = {w: scores[weight_key(w)]["wasserstein_nm"] for w in grid}
     best = min(grid, key=lambda w: (distance[w] if np.isfinite(distance[w]) else np.inf, w))
     return best, scores
 
 
-def _size_scores(found: list[np.ndarray], truths: list[np.ndarray], px: list[float], min_area_px: int) -> dict:
-    """The pooled size errors of predicted instances against the true ones (NaN: none)."""
+def _size_scores(found: list[np.ndarray], true_nm: np.ndarray, px: list[float], min_area_px: int) -> dict:
+    """The pooled size errors of predicted instances against the true diameters (NaN: none)."""
     from .sizes import compare, instance_diameters_nm
 
-    c = compare(np.concatenate([instance_diameters_nm(f, p, min_area_px) for f, p in zip(found, px)]),
-                np.concatenate([instance_diameters_nm(t, p, min_area_px) for t, p in zip(truths, px)]))
+    c = compare(np.concatenate([instance_diameters_nm(f, p, min_area_px) for f, p in zip(found, px)]), true_nm)
     return {k: round(float(c[k]), 4) for k in ("wasserstein_nm", "median_error_pct")}
 
 
