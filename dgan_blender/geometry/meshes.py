@@ -394,10 +394,7 @@ def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple
 def _volumes(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """``mesh_volume`` of each of (G, V, 3) with the same faces, to the bit (the cross
     product written out as numpy's ``cross`` computes it)."""
-    g, v = vertices.shape[:2]
-    flat = vertices.reshape(-1, 3)
-    base = (np.arange(g) * v)[:, None]
-    a, b, c = (flat[(base + faces[:, k]).ravel()] for k in range(3))
+    a, b, c = (vertices[:, faces[:, k]].reshape(-1, 3) for k in range(3))  # (G * F, 3): face corners
     cross = np.empty_like(b)
     cross[:, 0] = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
     cross[:, 1] = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
