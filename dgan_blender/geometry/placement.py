@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from .meshes import RadialFn, radius_along, radius_by_fn, radius_groups, row_norms
 from .overlap import PROBE_DIRS, distinct_bodies, penetration, too_deep  # noqa: F401  (penetration lived here)
 from .shapes import SHARP, corners
-from .stacking import _drop
+from .stacking import SideReach, _drop
 
 _AHEAD = 16  # candidate batches made in one pass when attaching
 _AHEAD_SHARP = 1  # the same for flat-faced bodies (see _push_out)
@@ -139,12 +139,13 @@ def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray, rows: np.
     ok = np.ones(len(phi), bool)
     distinct, idx = distinct_bodies(anchors)
     fns, which, own = [a.rf for a in distinct], idx[rnd], np.zeros(len(phi), np.intp)
+    both = SideReach(fns, which, body.rf) if b > 1 else None
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
         u = v / row_norms(v, keepdims=True)
         if b > 1:  # many-row products, whichever rows share them
-            d = radius_by_fn(fns, which, u) + radius_by_fn([body.rf], own, -u)
+            d = both.at(u)  # = radius_by_fn(fns, which, u) + radius_by_fn([body.rf], own, -u)
         else:
             d = (radius_groups([a.rf for a in anchors], u[:, None]) + radius_groups(body.rf, -u[:, None])).ravel()
         ok &= d > np.abs(dz)

@@ -167,3 +167,46 @@ class _ContactReach:
                    cols(self.phase), cols(self.scale))
         k = len(u)
         return d[:k] + d[k:]
+
+
+class SideReach:
+    """``radius_by_fn(fns, which, u) + radius_by_fn([fn], 0, -u)`` for the same rows at
+    every fixed-point step (a body beside its anchor): the rows of each of ``fns`` and
+    the per-row parameters found once, and, where every body has the same terms, both
+    halves in one ``_reach`` (the products as ``radius_by_fn`` makes them)."""
+
+    def __init__(self, fns: list[RadialFn], which: np.ndarray, fn: RadialFn):
+        self.fns, self.which, self.fn = fns, np.asarray(which, np.intp), fn
+        f = fns[0]
+        self.one = same_shape(fns + [fn]) and not f.sphere and (f.amp > 0) == (fn.amp > 0)
+        if not self.one:
+            return
+        n, w = len(self.which), self.which
+        self.sels = [(g.matrix, np.flatnonzero(w == k)) for k, g in enumerate(fns)]
+        p, noisy = f.n_planes, f.amp > 0
+
+        def both(theirs, mine):  # per fn (len(fns), T) and the body's (T,) -> (T, 2n)
+            t = np.asarray(theirs, float).reshape(len(fns), -1).T[:, w]
+            return np.concatenate([t, np.broadcast_to(np.asarray(mine, float).reshape(-1, 1), (len(t), n))], axis=1)
+
+        self.offsets = both([g.offsets for g in fns], fn.offsets) if p else None
+        self.soft = both([g.soft for g in fns], fn.soft)[0] if p else None
+        self.noise = both([g.amp * g.norm for g in fns], fn.amp * fn.norm)[0] if noisy else None
+        self.phase = both([g.phase for g in fns], fn.phase) if noisy else None
+        self.scale = both([g.scale for g in fns], fn.scale)[0]
+
+    def at(self, u: np.ndarray) -> np.ndarray:
+        if not self.one:
+            return radius_by_fn(self.fns, self.which, u) + radius_by_fn([self.fn], np.zeros(len(u), np.intp), -u)
+        u = np.ascontiguousarray(u, float)
+        n = len(u)
+        q = np.empty((2 * n, self.fn.matrix.shape[1]))
+        for matrix, sel in self.sels:  # as radius_by_fn: one product per body, >= 2 rows
+            if len(sel) > 1:
+                q[sel] = u[sel] @ matrix
+            elif len(sel):
+                q[sel] = (u[np.concatenate([sel, sel])] @ matrix)[:1]
+        neg = np.ascontiguousarray(-u)
+        q[n:] = neg @ self.fn.matrix if n > 1 else (np.vstack([neg, neg]) @ self.fn.matrix)[:1]
+        d = _reach(q, self.fn.n_planes, self.offsets, self.soft, self.noise, self.phase, self.scale)
+        return d[:n] + d[n:]
