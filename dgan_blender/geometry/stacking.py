@@ -127,43 +127,50 @@ class _ContactReach:
     element-wise steps, half the calls); else the two calls."""
 
     def __init__(self, fns: list[RadialFn], which: np.ndarray, fn: RadialFn, alone: np.ndarray):
-        self.rows, self.fn, self.alone = RowReach(fns, which), fn, alone
-        r, n = self.rows, len(which)
-        self.one = r.plain and not fn.sphere and r.mats.shape[1:] == fn.matrix.shape and r.p == fn.n_planes \
-            and (r.noise is not None) == (fn.amp > 0)
+        self.fn, self.alone, self.which = fn, alone, np.asarray(which, np.intp)
+        every = fns + [fn]
+        self.one = not any(g.sphere for g in every) and len({(g.matrix.shape, g.n_planes) for g in every}) == 1 \
+            and (fn.matrix.shape[1] > 3 + fn.n_planes) == (fn.amp > 0)
         if not self.one:
+            self.rows = RowReach(fns, which)
             return
+        # RowReach's per-row matrices and parameters, then the body's: rows n.. of every table
+        n, w = len(self.which), self.which
+        self.mats = np.stack([g.matrix for g in fns])[w]
+        idx = np.concatenate([w, np.full(n, len(fns))])
+        self.p = p = fn.n_planes
 
-        def both(mine, theirs):  # (T, n) + the body's (T,) -> (T, 2n); None stays None
-            if theirs is None:
-                return None
-            mine = np.broadcast_to(np.asarray(mine, float)[..., None], theirs.shape)
-            return np.concatenate([theirs, mine], axis=-1)
+        def rows(values):
+            return np.asarray(values, float)[idx]
 
-        self.offsets = both(fn.offsets, r.offsets)
-        self.soft = both(fn.soft, r.soft)
-        self.noise = both(fn.amp * fn.norm, r.noise)
-        self.phase = both(fn.phase, r.phase)
-        self.scale = both(fn.scale, r.scale)
+        def terms(values):
+            return np.asarray(values, float).reshape(len(every), -1).T[:, idx]
+
+        noisy = fn.amp > 0
+        self.offsets = terms([g.offsets for g in every]) if p else None
+        self.soft = rows([g.soft for g in every]) if p else None
+        self.noise = rows([g.amp * g.norm for g in every]) if noisy else None
+        self.phase = terms([g.phase for g in every]) if noisy else None
+        self.scale = rows([g.scale for g in every])
         self.n = n
 
     def at(self, live: np.ndarray | None, u: np.ndarray) -> np.ndarray:
         alone = self.alone if live is None else self.alone[live]
         if not self.one:
             return self.rows.at(live, u) + _radius_as_called(self.fn, -u, alone)
-        r, f = self.rows, self.fn
+        f = self.fn
         neg = np.ascontiguousarray(-u, float)
         mine = neg @ f.matrix if len(neg) > 1 else (np.vstack([neg, neg]) @ f.matrix)[:1]
         if alone.any():  # as radius_groups makes them
             at = np.flatnonzero(alone)
             mine[at] = np.matmul(np.ascontiguousarray(neg[at][:, None, :]), f.matrix).reshape(len(at), -1)
-        theirs = np.einsum("nj,njc->nc", np.asarray(u, float), r.mats if live is None else r.mats[live])
+        theirs = np.einsum("nj,njc->nc", np.asarray(u, float), self.mats if live is None else self.mats[live])
         idx = None if live is None else np.concatenate([live, live + self.n])
 
         def cols(a):
             return a if a is None or idx is None else a[..., idx]
 
-        d = _reach(np.concatenate([theirs, mine]), r.p, cols(self.offsets), cols(self.soft), cols(self.noise),
+        d = _reach(np.concatenate([theirs, mine]), self.p, cols(self.offsets), cols(self.soft), cols(self.noise),
                    cols(self.phase), cols(self.scale))
         k = len(u)
         return d[:k] + d[k:]
