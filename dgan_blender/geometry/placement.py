@@ -138,14 +138,13 @@ def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray, rows: np.
     t = np.array([a.rmax + body.rmax for a in anchors])[rnd]
     ok = np.ones(len(phi), bool)
     distinct, idx = distinct_bodies(anchors)
-    fns, which, own = [a.rf for a in distinct], idx[rnd], np.zeros(len(phi), np.intp)
-    both = SideReach(fns, which, body.rf) if b > 1 else None
+    both = SideReach([a.rf for a in distinct], idx[rnd], body.rf) if b > 1 else None
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
         u = v / row_norms(v, keepdims=True)
         if b > 1:  # many-row products, whichever rows share them
-            d = both.at(u)  # = radius_by_fn(fns, which, u) + radius_by_fn([body.rf], own, -u)
+            d = both.at(u)  # radius_by_fn(fns, which, u) + radius_by_fn([body.rf], 0, -u), in one pass
         else:
             d = (radius_groups([a.rf for a in anchors], u[:, None]) + radius_groups(body.rf, -u[:, None])).ravel()
         ok &= d > np.abs(dz)
