@@ -394,14 +394,16 @@ def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple
 def _volumes(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """``mesh_volume`` of each of (G, V, 3) with the same faces, to the bit (the cross
     product written out as numpy's ``cross`` computes it)."""
-    g, v = vertices.shape[:2]
-    flat = vertices.reshape(-1, 3)
-    base = (np.arange(g) * v)[:, None]
-    a, b, c = (flat[(base + faces[:, k]).ravel()] for k in range(3))
-    cross = np.empty_like(b)
-    cross[:, 0] = b[:, 1] * c[:, 2] - b[:, 2] * c[:, 1]
-    cross[:, 1] = b[:, 2] * c[:, 0] - b[:, 0] * c[:, 2]
-    cross[:, 2] = b[:, 0] * c[:, 1] - b[:, 1] * c[:, 0]
+    # each face's corners by np.take (2x faster than indexing): the first as (G * F, 3) rows
+    # for the row-wise product, the others coordinate by coordinate, contiguous
+    idx = [np.ascontiguousarray(faces[:, k], np.intp) for k in range(3)]
+    a = np.take(vertices, idx[0], axis=1).reshape(-1, 3)
+    by_axis = np.ascontiguousarray(vertices.transpose(2, 0, 1))  # (3, G, V)
+    (b0, b1, b2), (c0, c1, c2) = (np.take(by_axis, idx[k], axis=2).reshape(3, -1) for k in (1, 2))
+    cross = np.empty_like(a)
+    cross[:, 0] = b1 * c2 - b2 * c1
+    cross[:, 1] = b2 * c0 - b0 * c2
+    cross[:, 2] = b0 * c1 - b1 * c0
     return np.einsum("ij,ij->i", a, cross).reshape(len(vertices), -1).sum(axis=1) / 6.0
 
 

@@ -100,7 +100,7 @@ def _coarse(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray) -> tup
     pair, row = np.concatenate([pair, np.arange(k_pairs)]), np.concatenate([row, np.full(k_pairs, n - 1)])
     pts = np.concatenate([pts, tip])
     dist = row_norms(pts)
-    keep = _may_be_deepest(qf, qi, pair, pts, dist, k_pairs)
+    keep = _may_be_deepest(qf, qi, pair, row, pts, dist, k_pairs)
     pair, row, pts, d = pair[keep], row[keep], pts[keep], dist[keep]
     dirs = pts / np.maximum(d[:, None], 1e-9)
     excess = np.full((k_pairs, n), -np.inf)
@@ -148,9 +148,10 @@ def _fine(p: list[Body], cp: np.ndarray, q: list[Body], cq: np.ndarray, deepest:
     return fine_excess.reshape(k_pairs, m).max(axis=1)
 
 
-def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, pts: np.ndarray,
+def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, row: np.ndarray, pts: np.ndarray,
                     dist: np.ndarray, k_pairs: int) -> np.ndarray:
-    """Of the points ``pts`` (pair ``pair[i]``, through ``fns[which[pair]]``), those whose
+    """Of the points ``pts`` (pair ``pair[i]``, probe ``row[i]`` or the tip, through
+    ``fns[which[pair]]``), those whose
     ``radius - dist`` may be the largest of their pair, from bounds on the radial
     function along each one's direction, with a margin far above rounding (any
     point's lower bound bounds the pair's largest from below)."""
@@ -164,18 +165,11 @@ def _may_be_deepest(fns: list[RadialFn], which: np.ndarray, pair: np.ndarray, pt
         sel = np.flatnonzero(body == j) if len(fns) > 1 else slice(None)
         e[sel] = dirs[sel] @ f.matrix[:, :3]
     lower, upper = _directional_bounds(fns, body, 1.0 / np.sqrt(np.einsum("nc,nc->n", e, e)))
-    best = _per_pair(pair, lower - dist, k_pairs, -np.inf).max(axis=1)
+    table = np.full((k_pairs, len(PROBE_DIRS) + 1), -np.inf)  # the pairs' points by probe: max per row
+    table[pair, row] = lower - dist
+    best = table.max(axis=1)
     scale = np.array([f.scale for f in fns])[body]
     return upper - dist >= best[pair] - 1e-9 * scale
-
-
-def _per_pair(pair: np.ndarray, values: np.ndarray, k_pairs: int, fill: float) -> np.ndarray:
-    """(K, m) table of ``values`` by pair, padded with ``fill``."""
-    order = np.argsort(pair, kind="stable")
-    counts = np.bincount(pair, minlength=k_pairs)
-    out = np.full((k_pairs, max(int(counts.max(initial=0)), 1)), fill)
-    out[pair[order], np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)] = values[order]
-    return out
 
 
 def _directional_bounds(fns: list[RadialFn], which: np.ndarray, r_ell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,9 +18,10 @@ import numpy as np
 
 from ..config import SceneConfig
 from ..errors import ConfigError
-from .meshes import RadialFn, RowReach, radius_along, radius_by_fn, radius_groups, row_norms, same_shape
+from .meshes import RadialFn, radius_along, radius_by_fn, radius_groups, row_norms
 from .overlap import PROBE_DIRS, distinct_bodies, penetration, too_deep  # noqa: F401  (penetration lived here)
 from .shapes import SHARP, corners
+from .stacking import SideReach, _drop
 
 _AHEAD = 16  # candidate batches made in one pass when attaching
 _AHEAD_SHARP = 1  # the same for flat-faced bodies (see _push_out)
@@ -137,13 +138,13 @@ def _resting_contact(anchors: list[Body], body: Body, phi: np.ndarray, rows: np.
     t = np.array([a.rmax + body.rmax for a in anchors])[rnd]
     ok = np.ones(len(phi), bool)
     distinct, idx = distinct_bodies(anchors)
-    fns, which, own = [a.rf for a in distinct], idx[rnd], np.zeros(len(phi), np.intp)
+    both = SideReach([a.rf for a in distinct], idx[rnd], body.rf) if b > 1 else None
     for _ in range(6):
         v = t[:, None] * horiz
         v[:, 2] = dz
         u = v / row_norms(v, keepdims=True)
         if b > 1:  # many-row products, whichever rows share them
-            d = radius_by_fn(fns, which, u) + radius_by_fn([body.rf], own, -u)
+            d = both.at(u)  # radius_by_fn(fns, which, u) + radius_by_fn([body.rf], 0, -u), in one pass
         else:
             d = (radius_groups([a.rf for a in anchors], u[:, None]) + radius_groups(body.rf, -u[:, None])).ravel()
         ok &= d > np.abs(dz)
@@ -411,86 +412,6 @@ def _steer_depths(body: Body, at: np.ndarray, others: list[Body], centres: np.nd
 
 def _steering(body: Body) -> np.ndarray:
     return body.steer if body.steer is not None else body.probes[:_STEER]
-
-
-def _drop(packer: Packer, body: Body, xy: np.ndarray, rounds: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Lower ``body`` vertically at each of ``xy`` (B, 2) until it rests on the
-    substrate or on the highest particle beneath it (support index, -1: substrate), so
-    stacked particles are always carried by something rather than floating. ``xy`` may
-    hold ``rounds`` equal batches; each gets the bits a call of its own would give."""
-    size = len(xy) // rounds
-    if rounds > 1 and not same_shape([o.rf for o in packer.placed]):
-        parts = [_drop(packer, body, xy[i * size:(i + 1) * size]) for i in range(rounds)]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-    z = np.full(len(xy), body.bottom)
-    support = np.full(len(xy), -1)
-    dxy = row_norms(packer._centres[None, :, :2] - xy[:, None, :])
-    reach = dxy < packer._rmax[None, :] + body.rmax
-    ks = np.flatnonzero(reach.any(axis=0))
-    if not len(ks):
-        return np.column_stack([xy, z]), support
-    rows, col = np.nonzero(reach[:, ks])  # every (candidate, particle within reach) pair
-    calls = np.bincount(rows // size, minlength=rounds)
-    zk = _stack_height([packer.placed[k] for k in ks], col, body, xy[rows], dxy[rows, ks[col]], calls[calls > 0],
-                       floor=body.bottom)
-    # per candidate the highest contact; on a tie the lowest particle index
-    order = np.lexsort((col, -zk, rows))
-    ro = rows[order]
-    first = order[np.concatenate([[True], ro[1:] != ro[:-1]])]
-    r, up = rows[first], zk[first] > z[rows[first]]
-    z[r[up]], support[r[up]] = zk[first][up], ks[col[first][up]]
-    return np.column_stack([xy, z]), support
-
-
-def _stack_height(others: list[Body], which: np.ndarray, body: Body, xy: np.ndarray,
-                  dxy: np.ndarray, calls: np.ndarray | None = None, floor: float | None = None) -> np.ndarray:
-    """Centre heights at which ``body`` above ``xy[i]`` touches ``others[which[i]]`` from
-    above (fixed point on the centre-line contact distance; -inf: no contact). All
-    pairs in one evaluation: placement spends most of its time here. ``calls``: the
-    pairs per batch, consecutive (default: one batch). A pair that misses is dropped
-    from later steps (it ends at -inf whatever they give); with ``floor``, so is one
-    that cannot reach above it (-inf too)."""
-    oc = np.array([o.centre for o in others])[which]
-    rmax = np.array([o.rmax for o in others])[which]
-    fns = [o.rf for o in others]
-    calls = np.array([len(xy)]) if calls is None else calls
-    alone = np.repeat(calls == 1, calls)  # pairs that were a batch's only one: one-row products
-    z = oc[:, 2] + np.sqrt(np.maximum((rmax + body.rmax) ** 2 - dxy * dxy, 0.0))
-    miss = np.zeros(len(xy), bool)
-    live = np.arange(len(xy))
-    drop = same_shape(fns)  # else radius_along_rows evaluates per body, and row counts matter
-    if drop and floor is not None and body.rf.bounds() is not None and all(f.bounds() is not None for f in fns):
-        # a pair whose highest possible contact is under ``floor`` cannot carry the body
-        hi = np.array([f.bounds()[1] for f in fns])[which] + body.rf.bounds()[1]
-        top = oc[:, 2] + np.sqrt(np.maximum(hi * hi - dxy * dxy, 0.0))
-        low = top < floor - 1e-9 * (hi + np.abs(floor))
-        miss[low] = True
-        live = np.flatnonzero(~low)
-    reach = RowReach(fns, which)
-    for _ in range(6 if len(live) else 0):
-        every = len(live) == len(xy)
-        v = np.column_stack([xy[live] - oc[live, :2], z[live] - oc[live, 2]])
-        u = v / np.maximum(row_norms(v, keepdims=True), 1e-12)
-        d = reach.at(None if every else live, u) + _radius_as_called(body.rf, -u, alone[live])
-        dl = dxy[live]
-        miss[live] |= d <= dl
-        z[live] = oc[live, 2] + np.sqrt(np.maximum(d * d - dl * dl, 0.0))
-        if drop and miss[live].any():
-            live = live[~miss[live]]
-            if not len(live):
-                break
-    z[miss] = -np.inf
-    return z
-
-
-def _radius_as_called(fn: RadialFn, dirs: np.ndarray, alone: np.ndarray) -> np.ndarray:
-    """``radius_along(fn, .)`` of each row as the original calls made it: rows marked
-    ``alone`` in one-row products, the rest in many-row ones."""
-    out = radius_by_fn([fn], np.zeros(len(dirs), np.intp), dirs)
-    if alone.any():
-        at = np.flatnonzero(alone)
-        out[at] = radius_groups(fn, dirs[at][:, None, :])[:, 0]
-    return out
 
 
 def _cannot_pack(cfg: SceneConfig) -> ConfigError:
