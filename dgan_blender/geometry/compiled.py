@@ -60,7 +60,7 @@ def fits_many(packer: Packer, body: Body, cands: np.ndarray) -> np.ndarray:
     t = _table(packer)
     b = t.row(body)
     geom = np.array([packer.w, packer.h, packer.tol, body.bottom, body.diameter, body.rmax, body.rmin])
-    return kernels.fits_many(*t.fns, *t.bounds, t.probes, t.pradii, _DIRS, _JITTER, b,
+    return kernels.fits_many(t.t, t.probes, t.pradii, _DIRS, _JITTER, b,
                              np.ascontiguousarray(cands, float), packer._placed_rows, packer._centres,
                              packer._rmax, packer._rmin, packer._diam, geom)
 
@@ -68,7 +68,7 @@ def fits_many(packer: Packer, body: Body, cands: np.ndarray) -> np.ndarray:
 def drop(packer: Packer, body: Body, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     t = _table(packer)
     b = t.row(body)
-    return kernels.drop(*t.fns, *t.bounds, b, np.ascontiguousarray(xy, float), packer._placed_rows,
+    return kernels.drop(t.t, b, np.ascontiguousarray(xy, float), packer._placed_rows,
                         packer._centres, packer._rmax, float(body.rmax), float(body.bottom))
 
 
@@ -85,7 +85,7 @@ def resting_contact(packer: Packer, anchors: list[Body], body: Body, phi: np.nda
     arows = np.array([t.row(a) for a in anchors], np.int64)[rnd]
     ac = np.array([a.centre for a in anchors], float)[rnd]
     arm = np.array([a.rmax for a in anchors], float)[rnd]
-    return kernels.resting_contact(*t.fns, arows, ac, arm, b, float(body.rmax), float(body.bottom),
+    return kernels.resting_contact(t.t, arows, ac, arm, b, float(body.rmax), float(body.bottom),
                                    np.ascontiguousarray(phi, float))
 
 
@@ -93,11 +93,18 @@ def steer_depths(packer: Packer, body: Body, at: np.ndarray, others: list[Body],
     t = _table(packer)
     b = t.row(body)
     rows = np.array([t.row(o) for o in others], np.int64)
-    return kernels.steer_depths(*t.fns, *t.bounds, t.steer, t.nsteer, b, np.ascontiguousarray(at, float), rows,
+    return kernels.steer_depths(t.t, t.steer, t.nsteer, b, np.ascontiguousarray(at, float), rows,
                                 np.ascontiguousarray(centres, float))
 
 
 def reach_groups(fns: list[RadialFn], dirs: np.ndarray) -> np.ndarray:
-    """Each of ``fns`` along all of ``dirs`` (V, 3): (G, V), as ``radius_groups``."""
+    """Each of ``fns`` along all of ``dirs`` (V, 3): (G, V), as ``radius_groups`` (a
+    mesh's reaches: slightly faster than numpy's vectorised exp over thousands of
+    directions, as terms far from the soft minimum skip theirs)."""
     t = FnTable.of_fns(fns)
-    return kernels.reach_many(*t.fns, np.arange(len(fns), dtype=np.int64), np.ascontiguousarray(dirs, float))
+    return kernels.reach_many(t.t, np.arange(len(fns), dtype=np.int64), np.ascontiguousarray(dirs, float))
+
+
+def volumes(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """``meshes._volumes``, compiled (3-5x faster; the last bits differ)."""
+    return kernels.volumes(np.ascontiguousarray(vertices, float), np.ascontiguousarray(faces, np.int64))

@@ -10,8 +10,10 @@ bits only (libm's exp/log/cos against numpy's, scalar dot products against BLAS)
 vertices and centres within 1e-9 nm (tests/geometry/test_compiled.py). Kernels draw no
 random numbers: the Generator's draws stay in Python, in the same order.
 
-Radial functions come as the rows of :class:`.fntable.FnTable` (``F``: its ``fns``
-tuple, ``B``: its ``bounds``).
+Radial functions come as the rows of one float table ``T`` (:class:`.fntable.FnTable`,
+which documents the columns): one array, because numba counts references to every
+array a function binds, and with a tuple of arrays per evaluation that bookkeeping
+cost as much as a sphere's reach itself.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ from numba import njit
 _INF = np.inf
 
 
+# columns of a FnTable row (see fntable.py)
+SPHERE, SCALE, NPL, NK, SOFT, NOISE, HASB, LO, HI, BNOISE, BOFFSET, BSOFT, MAT = range(13)
+
+
 @njit(cache=True, inline="always")
-def _col(m, j, x, y, z):
-    return x * m[0, j] + y * m[1, j] + z * m[2, j]
+def _col(T, b, j, x, y, z):
+    """Column j of row b's matrix (3 x (3 + P + K), stored column by column) times (x, y, z)."""
+    k = MAT + 3 * j
+    return x * T[b, k] + y * T[b, k + 1] + z * T[b, k + 2]
 
 
 @njit(cache=True, inline="always")
@@ -38,95 +46,89 @@ def _soft_term(x):
 
 
 @njit(cache=True)
-def reach(F, b, x, y, z):
+def reach(T, b, x, y, z):
     """How far body row ``b`` reaches along the unit direction (x, y, z) (``_reach``)."""
-    mats, npl, nk, offs, soft, noise, phase, scale, sphere = F
-    if sphere[b]:
-        return scale[b]
-    m = mats[b]
-    e0, e1, e2 = _col(m, 0, x, y, z), _col(m, 1, x, y, z), _col(m, 2, x, y, z)
+    if T[b, SPHERE] != 0.0:
+        return T[b, SCALE]
+    p, k = int(T[b, NPL]), int(T[b, NK])
+    e0, e1, e2 = _col(T, b, 0, x, y, z), _col(T, b, 1, x, y, z), _col(T, b, 2, x, y, z)
     r = 1.0 / math.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
-    p = npl[b]
+    offs = MAT + 3 * (3 + p + k)
     if p > 0:
-        s = soft[b]
+        s = T[b, SOFT]
         mn = r
         for i in range(p):
-            c = _col(m, 3 + i, x, y, z)
+            c = _col(T, b, 3 + i, x, y, z)
             if c > 1e-6:
-                mn = min(mn, offs[b, i] / c)
+                mn = min(mn, T[b, offs + i] / c)
         total = _soft_term((mn - r) / s)
         for i in range(p):
-            c = _col(m, 3 + i, x, y, z)
+            c = _col(T, b, 3 + i, x, y, z)
             if c > 1e-6:
-                total += _soft_term((mn - offs[b, i] / c) / s)
+                total += _soft_term((mn - T[b, offs + i] / c) / s)
         r = mn - s * math.log(total)
-    k = nk[b]
     if k > 0:
         wave = 0.0
         for i in range(k):
-            wave += math.cos(_col(m, 3 + p + i, x, y, z) + phase[b, i])
-        r = r * (1.0 + noise[b] * wave)
-    return r * scale[b]
+            wave += math.cos(_col(T, b, 3 + p + i, x, y, z) + T[b, offs + p + i])
+        r = r * (1.0 + T[b, NOISE] * wave)
+    return r * T[b, SCALE]
 
 
 @njit(cache=True)
-def reach_many(mats, npl, nk, offs, soft, noise, phase, scale, sphere, rows, dirs):
+def reach_many(T, rows, dirs):
     """``reach`` of row ``rows[g]`` along every one of ``dirs`` (V, 3): (G, V)."""
-    F = (mats, npl, nk, offs, soft, noise, phase, scale, sphere)
     out = np.empty((len(rows), len(dirs)))
     for g in range(len(rows)):
         for v in range(len(dirs)):
-            out[g, v] = reach(F, rows[g], dirs[v, 0], dirs[v, 1], dirs[v, 2])
+            out[g, v] = reach(T, rows[g], dirs[v, 0], dirs[v, 1], dirs[v, 2])
     return out
 
 
 @njit(cache=True, inline="always")
-def _dir_bounds(F, B, b, x, y, z):
+def _dir_bounds(T, b, x, y, z):
     """Bounds on body ``b``'s reach along the unit direction (x, y, z), without its
     exp, log and cos: the soft minimum m - s log(total) of the ellipsoid's and the
     facets' distances (min m) lies in [m - s log(P + 1), m], the noise factor within
     1 -+ its bound (overlap._directional_bounds, whose ``min(r, offset)`` is under m:
     these are as safe and tighter). Whole-body bounds for spheres."""
-    hasb, bnd = B
-    if not hasb[b]:
+    if T[b, HASB] == 0.0:
         return -_INF, _INF
-    if F[8][b]:
-        return bnd[b, 0], bnd[b, 1]
-    m = F[0][b]
-    e0, e1, e2 = _col(m, 0, x, y, z), _col(m, 1, x, y, z), _col(m, 2, x, y, z)
+    if T[b, SPHERE] != 0.0:
+        return T[b, LO], T[b, HI]
+    p, k = int(T[b, NPL]), int(T[b, NK])
+    e0, e1, e2 = _col(T, b, 0, x, y, z), _col(T, b, 1, x, y, z), _col(T, b, 2, x, y, z)
     mn = 1.0 / math.sqrt(e0 * e0 + e1 * e1 + e2 * e2)
-    offs = F[3]
-    for i in range(F[1][b]):
-        c = _col(m, 3 + i, x, y, z)
+    offs = MAT + 3 * (3 + p + k)
+    for i in range(p):
+        c = _col(T, b, 3 + i, x, y, z)
         if c > 1e-6:
-            mn = min(mn, offs[b, i] / c)
-    noise, soft, scale = bnd[b, 2], bnd[b, 4], F[7][b]
-    lower = mn - soft
+            mn = min(mn, T[b, offs + i] / c)
+    noise, scale = T[b, BNOISE], T[b, SCALE]
+    lower = mn - T[b, BSOFT]
     lower = (lower * (1.0 - noise) if lower >= 0 else lower * (1.0 + noise)) * scale
     return lower - 1e-9 * abs(lower), mn * (1.0 + noise) * scale * (1 + 1e-9)
 
 
 @njit(cache=True)
-def _coarse(F, B, P, dirs, bp, cp, bq, cq, allowed, scratch, keep):
+def _coarse(T, probes, pradii, dirs, bp, cp, bq, cq, allowed, scratch, keep):
     """Whether body ``bp`` (centre ``cp``) reaches deeper than ``allowed`` into ``bq``
     (``cq``) at one of p's probes or the tip towards q (overlap._coarse), and else the
     direction of the deepest of them. Probes that cannot be the deepest are skipped by
     the same bounds (_near_probes, _may_be_deepest); the answer is known as soon as one
     point's depth, or the lower bound of one, is over ``allowed``."""
-    hasb, bnd = B
-    probes, pradii = P
     n = len(dirs)
     tx, ty, tz = cq[0] - cp[0], cq[1] - cp[1], cq[2] - cp[2]
     norm = max(math.sqrt(tx * tx + ty * ty + tz * tz), 1e-9)
     tx, ty, tz = tx / norm, ty / norm, tz / norm
-    rt = reach(F, bp, tx, ty, tz)
+    rt = reach(T, bp, tx, ty, tz)
     wx, wy, wz = cp[0] - cq[0], cp[1] - cq[1], cp[2] - cq[2]
     px, py, pz = tx * rt + wx, ty * rt + wy, tz * rt + wz  # the tip, from q's centre
     tip_dist = math.sqrt(px * px + py * py + pz * pz)
     for j in range(n):
         keep[j] = True
-    if hasb[bq]:  # whole-body bounds of q's reach against each probe's distance
-        lo, hi = bnd[bq, 0], bnd[bq, 1]
+    if T[bq, HASB] != 0.0:  # whole-body bounds of q's reach against each probe's distance
+        lo, hi = T[bq, LO], T[bq, HI]
         wn = math.sqrt(wx * wx + wy * wy + wz * wz)
         d = max(wn, 1e-300)
         ux, uy, uz = wx / d, wy / d, wz / d
@@ -142,7 +144,7 @@ def _coarse(F, B, P, dirs, bp, cp, bq, cq, allowed, scratch, keep):
         margin = 1e-9 * (wn + rmax + hi) + 1e-9
         for j in range(n):
             keep[j] = hi - scratch[j] >= lo - least - margin
-    directional = hasb[bq] and not F[8][bq]
+    directional = T[bq, HASB] != 0.0 and T[bq, SPHERE] == 0.0
     cut = -_INF
     if directional:  # bounds along each kept point's direction, from q's ellipsoid part
         best = -_INF
@@ -155,12 +157,12 @@ def _coarse(F, B, P, dirs, bp, cp, bq, cq, allowed, scratch, keep):
                 x, y, z = px, py, pz
             dist = math.sqrt(x * x + y * y + z * z)
             dd = max(dist, 1e-9)
-            lower, upper = _dir_bounds(F, B, bq, x / dd, y / dd, z / dd)
+            lower, upper = _dir_bounds(T, bq, x / dd, y / dd, z / dd)
             scratch[j] = upper - dist
             best = max(best, lower - dist)
         if best > allowed:
             return True, 0.0, 0.0, 0.0
-        cut = best - 1e-9 * F[7][bq]
+        cut = best - 1e-9 * T[bq, SCALE]
     excess, deepest = -_INF, -2
     for j in range(n + 1):
         if (j < n and not keep[j]) or (directional and scratch[j] < cut):
@@ -171,7 +173,7 @@ def _coarse(F, B, P, dirs, bp, cp, bq, cq, allowed, scratch, keep):
             x, y, z = px, py, pz
         dist = math.sqrt(x * x + y * y + z * z)
         dd = max(dist, 1e-9)
-        e = reach(F, bq, x / dd, y / dd, z / dd) - dist
+        e = reach(T, bq, x / dd, y / dd, z / dd) - dist
         if e > allowed:
             return True, 0.0, 0.0, 0.0
         if e > excess:  # the first of equals, as argmax
@@ -182,54 +184,51 @@ def _coarse(F, B, P, dirs, bp, cp, bq, cq, allowed, scratch, keep):
 
 
 @njit(cache=True)
-def _fine(F, B, jitter, bp, cp, bq, cq, dx, dy, dz, allowed):
+def _fine(T, jitter, bp, cp, bq, cq, dx, dy, dz, allowed):
     """Whether ``bp`` reaches deeper than ``allowed`` into ``bq`` along a direction just
     around (dx, dy, dz) (overlap._fine). A direction whose depth is bounded under
     ``allowed`` (q's reach by its bounds, p's point by the nearest it can be) is
     passed over, the evaluations it would cost left out."""
     wx, wy, wz = cp[0] - cq[0], cp[1] - cq[1], cp[2] - cq[2]
-    qhi = B[1][bq, 1] if B[0][bq] else _INF
+    qhi = T[bq, HI] if T[bq, HASB] != 0.0 else _INF
     for j in range(len(jitter)):
         x, y, z = dx + jitter[j, 0], dy + jitter[j, 1], dz + jitter[j, 2]
         n = math.sqrt(x * x + y * y + z * z)
         x, y, z = x / n, y / n, z / n
-        lo, hi = _dir_bounds(F, B, bp, x, y, z)
+        lo, hi = _dir_bounds(T, bp, x, y, z)
         # |r u + w| over r in [lo, hi]: smallest at r = -u.w, clamped
         r = min(max(-(x * wx + y * wy + z * wz), lo), hi)
         if r == r and r > -_INF and r < _INF:
             ax, ay, az = x * r + wx, y * r + wy, z * r + wz
             if qhi - math.sqrt(ax * ax + ay * ay + az * az) < allowed * (1 - 1e-9) - 1e-9:
                 continue
-        r = reach(F, bp, x, y, z)
+        r = reach(T, bp, x, y, z)
         x, y, z = x * r + wx, y * r + wy, z * r + wz
         dist = math.sqrt(x * x + y * y + z * z)
         dd = max(dist, 1e-9)
         x, y, z = x / dd, y / dd, z / dd
-        if _dir_bounds(F, B, bq, x, y, z)[1] - dist < allowed * (1 - 1e-9) - 1e-9:
+        if _dir_bounds(T, bq, x, y, z)[1] - dist < allowed * (1 - 1e-9) - 1e-9:
             continue
-        if reach(F, bq, x, y, z) - dist > allowed:
+        if reach(T, bq, x, y, z) - dist > allowed:
             return True
     return False
 
 
 @njit(cache=True)
-def _too_deep(F, B, P, dirs, jitter, a, ca, b, cb, allowed, scratch, keep):
+def _too_deep(T, probes, pradii, dirs, jitter, a, ca, b, cb, allowed, scratch, keep):
     """``overlap.penetration(a, ca, b, cb) > allowed``: the four looks in turn."""
     for there in (True, False):
         p, cp, q, cq = (a, ca, b, cb) if there else (b, cb, a, ca)
-        deep, dx, dy, dz = _coarse(F, B, P, dirs, p, cp, q, cq, allowed, scratch, keep)
-        if deep or _fine(F, B, jitter, p, cp, q, cq, dx, dy, dz, allowed):
+        deep, dx, dy, dz = _coarse(T, probes, pradii, dirs, p, cp, q, cq, allowed, scratch, keep)
+        if deep or _fine(T, jitter, p, cp, q, cq, dx, dy, dz, allowed):
             return True
     return False
 
 
 @njit(cache=True)
-def fits_many(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, probes, pradii, dirs, jitter,
-              body, cands, rows, centres, rmax, rmin, diam, geom):
+def fits_many(T, probes, pradii, dirs, jitter, body, cands, rows, centres, rmax, rmin, diam, geom):
     """``Packer.fits_many``: ``geom`` = (field width, height, tolerance, body's bottom,
     diameter, rmax, rmin)."""
-    F = (mats, npl, nk, offs, soft, noise, phase, scale, sphere)
-    B, P = (hasb, bnd), (probes, pradii)
     w, h, tol, bottom, diameter, brmax, brmin = geom
     n, k = len(cands), len(rows)
     ok = np.zeros(n, np.bool_)
@@ -254,7 +253,8 @@ def fits_many(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd,
         for j in range(k):
             if dist[j] < rmax[j] + brmax:
                 allowed = tol * min(diameter, diam[j]) + 1e-9
-                if _too_deep(F, B, P, dirs, jitter, body, cands[i], rows[j], centres[j], allowed, scratch, keep):
+                if _too_deep(T, probes, pradii, dirs, jitter, body, cands[i], rows[j], centres[j], allowed, scratch,
+                             keep):
                     good = False
                     break
         ok[i] = good
@@ -262,7 +262,7 @@ def fits_many(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd,
 
 
 @njit(cache=True)
-def _contact_height(F, other, oc, orm, body, brm, x, y, dxy):
+def _contact_height(T, other, oc, orm, body, brm, x, y, dxy):
     """The centre height at which ``body`` above (x, y) touches ``other`` from above
     (stacking._stack_height for one pair; -inf: no contact)."""
     z = oc[2] + math.sqrt(max((orm + brm) ** 2 - dxy * dxy, 0.0))
@@ -270,7 +270,7 @@ def _contact_height(F, other, oc, orm, body, brm, x, y, dxy):
         vx, vy, vz = x - oc[0], y - oc[1], z - oc[2]
         nv = max(math.sqrt(vx * vx + vy * vy + vz * vz), 1e-12)
         ux, uy, uz = vx / nv, vy / nv, vz / nv
-        d = reach(F, other, ux, uy, uz) + reach(F, body, -ux, -uy, -uz)
+        d = reach(T, other, ux, uy, uz) + reach(T, body, -ux, -uy, -uz)
         if d <= dxy:
             return -_INF
         z = oc[2] + math.sqrt(max(d * d - dxy * dxy, 0.0))
@@ -278,14 +278,12 @@ def _contact_height(F, other, oc, orm, body, brm, x, y, dxy):
 
 
 @njit(cache=True)
-def drop(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, body, xy, rows, centres, rmax, brmax,
-         bottom):
+def drop(T, body, xy, rows, centres, rmax, brmax, bottom):
     """``stacking._drop``: (centres (N, 3), support index, -1 for the substrate). Pairs
     are taken highest possible contact first, and one whose highest possible contact
     lies under a height its candidate surely reaches (the substrate, a pair whose
     smallest reaches overlap, the best contact found) is skipped, with the numpy
     path's bounds and margins (stacking._surely_reached): it cannot be the highest."""
-    F = (mats, npl, nk, offs, soft, noise, phase, scale, sphere)
     n, k = len(xy), len(rows)
     out = np.empty((n, 3))
     support = np.full(n, -1, np.int64)
@@ -296,7 +294,7 @@ def drop(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, body
         x, y = xy[i, 0], xy[i, 1]
         m = 0
         sure = bottom
-        bounded = hasb[body]
+        bounded = T[body, HASB] != 0.0
         for j in range(k):
             dx, dy = centres[j, 0] - x, centres[j, 1] - y
             dxy = math.sqrt(dx * dx + dy * dy)
@@ -304,10 +302,10 @@ def drop(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, body
                 continue
             near[m], dists[m] = j, dxy
             tops[m] = _INF
-            if bounded and hasb[rows[j]]:
-                hi = bnd[rows[j], 1] + bnd[body, 1]
+            if bounded and T[rows[j], HASB] != 0.0:
+                hi = T[rows[j], HI] + T[body, HI]
                 tops[m] = centres[j, 2] + math.sqrt(max(hi * hi - dxy * dxy, 0.0))
-                lo = bnd[rows[j], 0] + bnd[body, 0]
+                lo = T[rows[j], LO] + T[body, LO]
                 if lo > dxy * (1 + 1e-9) + 1e-9 * lo:  # never misses, and reaches at least
                     low = centres[j, 2] + math.sqrt(max(lo * lo - dxy * dxy, 0.0))
                     sure = max(sure, low - 1e-9 * (lo + abs(low)))
@@ -317,10 +315,10 @@ def drop(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, body
         for o in order:
             j, dxy, top = near[o], dists[o], tops[o]
             if top < _INF:
-                hi = bnd[rows[j], 1] + bnd[body, 1]
+                hi = T[rows[j], HI] + T[body, HI]
                 if top < max(sure, z) - 1e-9 * (hi + abs(top)):
                     continue
-            zk = _contact_height(F, rows[j], centres[j], rmax[j], body, brmax, x, y, dxy)
+            zk = _contact_height(T, rows[j], centres[j], rmax[j], body, brmax, x, y, dxy)
             if zk > z or (zk == z and support[i] >= 0 and j < support[i]):  # a tie: the lower index
                 z, support[i] = zk, j
         out[i, 0], out[i, 1], out[i, 2] = x, y, z
@@ -328,11 +326,10 @@ def drop(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, body
 
 
 @njit(cache=True)
-def resting_contact(mats, npl, nk, offs, soft, noise, phase, scale, sphere, anchors, ac, arm, body, brm, bottom, phi):
+def resting_contact(T, anchors, ac, arm, body, brm, bottom, phi):
     """``placement._resting_contact``: centres touching anchor row ``anchors[i]``
     (centre ``ac[i]``, rmax ``arm[i]``) along azimuth ``phi[i]`` while resting on the
     substrate (NaN: no such contact)."""
-    F = (mats, npl, nk, offs, soft, noise, phase, scale, sphere)
     n = len(phi)
     out = np.empty((n, 3))
     for i in range(n):
@@ -344,7 +341,7 @@ def resting_contact(mats, npl, nk, offs, soft, noise, phase, scale, sphere, anch
             vx, vy = t * hx, t * hy
             nv = math.sqrt(vx * vx + vy * vy + dz * dz)
             ux, uy, uz = vx / nv, vy / nv, dz / nv
-            d = reach(F, anchors[i], ux, uy, uz) + reach(F, body, -ux, -uy, -uz)
+            d = reach(T, anchors[i], ux, uy, uz) + reach(T, body, -ux, -uy, -uz)
             ok &= d > abs(dz)
             t = math.sqrt(max(d * d - dz * dz, 0.0))
         if ok:
@@ -355,32 +352,48 @@ def resting_contact(mats, npl, nk, offs, soft, noise, phase, scale, sphere, anch
 
 
 @njit(cache=True)
-def _steer_side(F, B, steer, nsteer, p, q, wx, wy, wz, best):
+def _steer_side(T, steer, nsteer, p, q, wx, wy, wz, best):
     """How far p's steering points (p's centre at w from q's) reach into q, or ``best``
     if none reaches deeper: a point whose depth is bounded under ``best`` (q's whole-body
     bound against its distance, then q's bound along its direction) is not evaluated."""
-    hi = B[1][q, 1] if B[0][q] else _INF
+    hi = T[q, HI] if T[q, HASB] != 0.0 else _INF
     for s in range(nsteer[p]):
         x, y, z = steer[p, s, 0] + wx, steer[p, s, 1] + wy, steer[p, s, 2] + wz
         dist = math.sqrt(x * x + y * y + z * z)
         if hi - dist <= best:
             continue
         x, y, z = x / dist, y / dist, z / dist
-        if _dir_bounds(F, B, q, x, y, z)[1] - dist <= best:
+        if _dir_bounds(T, q, x, y, z)[1] - dist <= best:
             continue
-        best = max(best, reach(F, q, x, y, z) - dist)
+        best = max(best, reach(T, q, x, y, z) - dist)
     return best
 
 
 @njit(cache=True)
-def steer_depths(mats, npl, nk, offs, soft, noise, phase, scale, sphere, hasb, bnd, steer, nsteer, body, at, others,
-                 centres):
+def steer_depths(T, steer, nsteer, body, at, others, centres):
     """``placement._steer_depths``: either way, at the steering points, at least 0."""
-    F = (mats, npl, nk, offs, soft, noise, phase, scale, sphere)
-    B = (hasb, bnd)
     out = np.empty(len(others))
     for i in range(len(others)):
         wx, wy, wz = at[i, 0] - centres[i, 0], at[i, 1] - centres[i, 1], at[i, 2] - centres[i, 2]
-        best = _steer_side(F, B, steer, nsteer, body, others[i], wx, wy, wz, 0.0)
-        out[i] = _steer_side(F, B, steer, nsteer, others[i], body, -wx, -wy, -wz, best)
+        best = _steer_side(T, steer, nsteer, body, others[i], wx, wy, wz, 0.0)
+        out[i] = _steer_side(T, steer, nsteer, others[i], body, -wx, -wy, -wz, best)
+    return out
+
+
+@njit(cache=True)
+def volumes(vertices, faces):
+    """``meshes._volumes``: the signed volume of each of (G, V, 3) with the same faces,
+    summed in blocks of 256 faces (error like numpy's pairwise sum, not a running one's)."""
+    out = np.empty(len(vertices))
+    for g in range(len(vertices)):
+        v = vertices[g]
+        total = 0.0
+        for start in range(0, len(faces), 256):
+            block = 0.0
+            for f in range(start, min(start + 256, len(faces))):
+                a, b, c = faces[f, 0], faces[f, 1], faces[f, 2]
+                b0, b1, b2, c0, c1, c2 = v[b, 0], v[b, 1], v[b, 2], v[c, 0], v[c, 1], v[c, 2]
+                block += v[a, 0] * (b1 * c2 - b2 * c1) + v[a, 1] * (b2 * c0 - b0 * c2) + v[a, 2] * (b0 * c1 - b1 * c0)
+            total += block
+        out[g] = total / 6.0
     return out

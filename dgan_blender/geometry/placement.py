@@ -32,6 +32,9 @@ _PUSH_STEPS = 8  # pushes, then halvings of the gap an overshoot left (6 left ga
 _STEER = 162  # probes that steer a push: icosphere(2)'s directions, the first of PROBE_DIRS
 _TEST_NEXT = 1  # further candidates of the same batch tested along with the one asked for
 _TEST_AHEAD = 2  # later batches whose next candidate is tested along with the one asked for
+# the compiled kernels cost little per call beyond their work, so they batch less: fewer
+# batches made ahead, and no candidate tested on speculation (~10 % faster; same layouts)
+_AHEAD_COMPILED = 4
 
 
 @dataclass
@@ -261,7 +264,8 @@ def _attach(packer: Packer, members: list[int], body: Body, rng: np.random.Gener
     member_set[members] = True
     best, best_score, found, tried = None, np.inf, 0, 0
     while tried < a.max_tries and found < 3:
-        ahead = _AHEAD_SHARP if _sharp(body) else _AHEAD  # sharp bodies' candidates cost a push each
+        # sharp bodies' candidates cost a push each
+        ahead = _AHEAD_SHARP if _sharp(body) else _AHEAD_COMPILED if compiled.ENABLED else _AHEAD
         rounds = min(ahead, -(-(a.max_tries - tried) // batch))
         anchors, phi, s, noise, states = [], [], [], [], []
         for _ in range(rounds):  # the draws of each batch, in the order one batch makes them
@@ -302,8 +306,9 @@ def _test_ahead(packer: Packer, body: Body, cand: np.ndarray, score: np.ndarray,
     it may still beat ``best_score``): one overlap pass instead of one per batch."""
     want = [(i, k)]
     more = [kk for kk in order[i] if not known[i, kk] and kk != k and score[i, kk] < best_score]
-    want += [(i, kk) for kk in more[:_TEST_NEXT]]
-    for j in range(i + 1, min(len(order), i + 1 + _TEST_AHEAD)):
+    test_next, test_ahead = (0, 0) if compiled.ENABLED else (_TEST_NEXT, _TEST_AHEAD)
+    want += [(i, kk) for kk in more[:test_next]]
+    for j in range(i + 1, min(len(order), i + 1 + test_ahead)):
         for kk in order[j]:
             if not np.isfinite(score[j, kk]) or score[j, kk] >= best_score or known[j, kk] > 0:
                 break

@@ -13,7 +13,7 @@ import pytest
 from dgan_blender.config import load_config
 from dgan_blender.dataset.sample import sample_seed
 from dgan_blender.geometry import compiled, generate_layout
-from dgan_blender.geometry.meshes import RadialFn, icosphere, particle_meshes, radius_along
+from dgan_blender.geometry.meshes import RadialFn, icosphere, irregular_fn, particle_meshes, radius_along
 from dgan_blender.geometry.placement import Body, Packer
 from dgan_blender.geometry.shapes import SHAPES, shape_fn
 
@@ -88,3 +88,17 @@ def test_use_switches_paths_and_restores():
     with compiled.use(False):
         assert not compiled.ENABLED
     assert compiled.ENABLED == before
+
+
+def test_compiled_meshes_are_the_numpy_ones():
+    rng = np.random.default_rng(5)
+    fns = [irregular_fn(rng, 1.5, 8, 0.12, 0.04, 3.0) for _ in range(5)] + [{"type": "sphere", "scale": 1.0}]
+    diameters = rng.uniform(60, 300, len(fns))
+    with compiled.use(False):
+        want, want_fns, want_reach = particle_meshes(fns, diameters, 4)
+    with compiled.use(True):
+        got, got_fns, got_reach = particle_meshes(fns, diameters, 4)
+    np.testing.assert_allclose(got_reach, want_reach, rtol=1e-13, atol=0)
+    for g, w, gf, wf in zip(got, want, got_fns, want_fns):
+        np.testing.assert_allclose(g.vertices, w.vertices, rtol=0, atol=TOL_NM)
+        assert gf["scale"] == pytest.approx(wf["scale"], rel=1e-13)
