@@ -56,10 +56,19 @@ def _table(packer: Packer) -> FnTable:
     return t
 
 
+def _geom(packer: Packer, body: Body) -> np.ndarray:
+    return np.array([packer.w, packer.h, packer.tol, body.bottom, body.diameter, body.rmax, body.rmin])
+
+
+def plainly_out(packer: Packer, body: Body, cands: np.ndarray) -> np.ndarray:
+    return kernels.plainly_out(np.ascontiguousarray(cands, float), packer._centres, packer._rmin, packer._diam,
+                               _geom(packer, body))
+
+
 def fits_many(packer: Packer, body: Body, cands: np.ndarray) -> np.ndarray:
     t = _table(packer)
     b = t.row(body)
-    geom = np.array([packer.w, packer.h, packer.tol, body.bottom, body.diameter, body.rmax, body.rmin])
+    geom = _geom(packer, body)
     return kernels.fits_many(t.t, t.probes, t.pradii, _DIRS, _JITTER, b,
                              np.ascontiguousarray(cands, float), packer._placed_rows, packer._centres,
                              packer._rmax, packer._rmin, packer._diam, geom)

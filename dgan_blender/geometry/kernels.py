@@ -225,31 +225,47 @@ def _too_deep(T, probes, pradii, dirs, jitter, a, ca, b, cb, allowed, scratch, k
     return False
 
 
+@njit(cache=True, inline="always")
+def _plain(cands, i, centres, rmin, diam, geom, dist):
+    """Whether candidate i passes the cheap part of ``fits`` (in the field, not under
+    the substrate, no inner spheres overlapping: Packer._plainly); ``dist`` gets its
+    distances to the placed centres."""
+    w, h, tol, bottom, diameter, brmax, brmin = geom
+    x, y, z = cands[i, 0], cands[i, 1], cands[i, 2]
+    if not (0.0 <= x and x <= w and 0.0 <= y and y <= h) or z - bottom < -tol * diameter:
+        return False
+    for j in range(len(centres)):
+        dx, dy, dz = centres[j, 0] - x, centres[j, 1] - y, centres[j, 2] - z
+        dist[j] = math.sqrt(dx * dx + dy * dy + dz * dz)
+        if dist[j] < rmin[j] + brmin - tol * min(diameter, diam[j]):
+            return False
+    return True
+
+
+@njit(cache=True)
+def plainly_out(cands, centres, rmin, diam, geom):
+    """``Packer.plainly_out``: candidates failing the cheap part of ``fits``."""
+    out = np.empty(len(cands), np.bool_)
+    dist = np.empty(len(centres))
+    for i in range(len(cands)):
+        out[i] = not _plain(cands, i, centres, rmin, diam, geom, dist)
+    return out
+
+
 @njit(cache=True)
 def fits_many(T, probes, pradii, dirs, jitter, body, cands, rows, centres, rmax, rmin, diam, geom):
     """``Packer.fits_many``: ``geom`` = (field width, height, tolerance, body's bottom,
     diameter, rmax, rmin)."""
-    w, h, tol, bottom, diameter, brmax, brmin = geom
+    tol, diameter, brmax = geom[2], geom[4], geom[5]
     n, k = len(cands), len(rows)
     ok = np.zeros(n, np.bool_)
     scratch = np.empty(len(dirs) + 1)
     keep = np.empty(len(dirs) + 1, np.bool_)
     dist = np.empty(k)
     for i in range(n):
-        x, y, z = cands[i, 0], cands[i, 1], cands[i, 2]
-        if not (0.0 <= x and x <= w and 0.0 <= y and y <= h):
-            continue
-        if z - bottom < -tol * diameter:
+        if not _plain(cands, i, centres, rmin, diam, geom, dist):
             continue
         good = True
-        for j in range(k):
-            dx, dy, dz = centres[j, 0] - x, centres[j, 1] - y, centres[j, 2] - z
-            dist[j] = math.sqrt(dx * dx + dy * dy + dz * dz)
-            if dist[j] < rmin[j] + brmin - tol * min(diameter, diam[j]):
-                good = False
-                break
-        if not good:
-            continue
         for j in range(k):
             if dist[j] < rmax[j] + brmax:
                 allowed = tol * min(diameter, diam[j]) + 1e-9

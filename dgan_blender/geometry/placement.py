@@ -105,6 +105,8 @@ class Packer:
     def plainly_out(self, body: Body, cands: np.ndarray) -> np.ndarray:
         """Candidates that fail the cheap part of ``fits`` (outside the field, under the
         substrate, inner spheres overlapping)."""
+        if compiled.ENABLED:
+            return compiled.plainly_out(self, body, cands)
         return ~self._plainly(body, cands)[0]
 
     def _plainly(self, body: Body, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
