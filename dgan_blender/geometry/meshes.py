@@ -368,7 +368,8 @@ def particle_mesh(fn: dict, diameter_nm: float, level: int) -> tuple[Mesh, dict]
 
 
 def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple[list[Mesh], list[dict], np.ndarray]:
-    """``particle_mesh`` of every (fn, diameter) in one pass, to the bit; also each
+    """``particle_mesh`` of every (fn, diameter) in one pass, to the bit (on the compiled
+    path reaches and volumes differ in the last bits); also each
     one's reach at unit scale along the icosphere's directions (G, V), which holds the
     reach along every coarser icosphere's directions too (they come first)."""
     dirs, faces = icosphere(level)
@@ -376,12 +377,18 @@ def particle_meshes(fns: list[dict], diameters: np.ndarray, level: int) -> tuple
     if not fns:
         return [], [], np.zeros((0, len(dirs)))
     g, v = len(fns), len(dirs)
-    reach = radius_groups([RadialFn(fn) for fn in fns], np.broadcast_to(dirs, (g, v, 3)))
+    from . import compiled  # here: it imports this module
+
+    rfs = [RadialFn(fn) for fn in fns]
+    if compiled.ENABLED:
+        reach, volumes = compiled.reach_groups(rfs, dirs), compiled.volumes
+    else:
+        reach, volumes = radius_groups(rfs, np.broadcast_to(dirs, (g, v, 3))), _volumes
     unit = dirs[None, :, :] * reach[:, :, None]
     if all(fn == fns[0] for fn in fns):  # e.g. spheres: one shape, one volume
-        vols = np.repeat(_volumes(unit[:1], faces), g)
+        vols = np.repeat(volumes(unit[:1], faces), g)
     else:
-        vols = _volumes(unit, faces)
+        vols = volumes(unit, faces)
     meshes, out = [], []
     for k, fn in enumerate(fns):
         scale = (np.pi / 6.0 * float(diameters[k]) ** 3 / float(vols[k])) ** (1.0 / 3.0)

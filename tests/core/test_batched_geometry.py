@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dgan_blender.geometry import compiled
 from dgan_blender.geometry.meshes import (RadialFn, RowReach, _sum_rows, _volumes, icosphere, irregular_fn,
                                           mesh_volume, particle_mesh, particle_meshes, radius_along,
                                           radius_along_rows, radius_by_fn, radius_groups, row_norms)
@@ -79,7 +80,8 @@ def test_batched_meshes_are_particle_mesh():
     rng = np.random.default_rng(5)
     fns = [irregular_fn(rng, 1.5, 8, 0.12, 0.04, 3.0) for _ in range(5)] + [{"type": "sphere", "scale": 1.0}]
     diameters = rng.uniform(60, 300, len(fns))
-    meshes, out, reach = particle_meshes(fns, diameters, 3)
+    with compiled.use(False):  # the numpy path, to the bit (the compiled one: tests/geometry/test_compiled.py)
+        meshes, out, reach = particle_meshes(fns, diameters, 3)
     for fn, d, mesh, fn_out in zip(fns, diameters, meshes, out):
         want, want_fn = particle_mesh(fn, float(d), 3)
         assert np.array_equal(mesh.vertices, want.vertices) and np.array_equal(mesh.faces, want.faces)
