@@ -113,3 +113,18 @@ def test_the_held_out_check_is_on_the_page_and_changes_no_size(real_with_masks, 
     page = (tmp_path / "run" / "report.html").read_text()
     assert "Held-out synthetic check" in page and "+10.5 %" in page and "PQ 0.610" in page
     assert "boundary weight 8 (of 9, the one whose sizes came nearest the truth's), neck depth 0.2" in page
+
+
+def test_the_fit_note_says_which_try_was_kept(tmp_path):
+    from dgan_blender.io import write_json
+    from dgan_blender.measure.report import _fit_line
+    from dgan_blender.measure.stages import RunContext
+
+    ctx = RunContext(run=tmp_path, real=tmp_path, preset=None, seed=0, budget=budget_for(60))
+    tries = [{"try": 0, "realism": 280.2}, {"try": 1, "realism": 279.96}]
+    write_json(tmp_path / "02-fit" / "done.json",
+               {"record": {"iters": 1300, "end": {"realism": 279.96, "try": 1, "tries": tries}}})
+    line = _fit_line(ctx)
+    assert "try 2 of 2" in line and "try 1 280.2, try 2 280.0" in line and "realism 280.0" in line
+    write_json(tmp_path / "02-fit" / "done.json", {"record": {"iters": 1300, "end": {"realism": 150.0}}})
+    assert "try" not in _fit_line(ctx) and "realism 150.0" in _fit_line(ctx)
