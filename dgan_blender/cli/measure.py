@@ -21,6 +21,7 @@ def measure(
     resume: Annotated[bool, typer.Option(help="Continue a killed run: finished stages are kept.")] = False,
     seed: Annotated[int, typer.Option(help="Run seed; every stage's seed derives from it (saved in the outputs).")] = 0,
     masks: Annotated[Optional[Path], typer.Option(help="Manual masks (NAME_m.tif or NAME.png) to score the run: DSC, AP50, PQ, size errors. Never used by a stage.")] = None,
+    fit_tries: Annotated[Optional[int], typer.Option(min=1, help="Fits of the look with other training seeds; the one nearest the held-out real images is kept (default 2; 1 saves one fit's time).")] = None,
     pixel_size_nm: PixelSizeNm = None,
     pixel_size: OldPixelSize = None,
 ) -> None:
@@ -31,7 +32,8 @@ def measure(
     from ..measure.display import StageDisplay
     from ..quiet import silence_stdout
 
-    ctx = plan(real, out, preset=preset, budget=budget_for(budget_minutes), seed=seed, resume=resume,
+    budget = budget_for(budget_minutes, **({} if fit_tries is None else {"fit_tries": fit_tries}))
+    ctx = plan(real, out, preset=preset, budget=budget, seed=seed, resume=resume,
                masks=masks, pixel_size_nm=either(pixel_size_nm, pixel_size))
     with StageDisplay() as display, silence_stdout():
         summary = execute(ctx, display)

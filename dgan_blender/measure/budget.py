@@ -40,7 +40,8 @@ TABLE: dict[str, tuple] = {
     "refine_layouts":   (16, "fixed", 2, "report: refined-preset.toml from the measured particles, ~1 min"),
 }
 # prior (~2-5 min), segmenting 30 images (~3 min) and the report (<1 min) are not scaled:
-# ~47-51 min in all, the rest is margin for a busier machine. Measured on the 30 BAM SEM
+# ~47-51 min in all with one fit try, the rest is margin for a busier machine; the second
+# try (fit_tries, 2) adds ~5-10 min where fits stop early (most do), up to ~17. Measured on the 30 BAM SEM
 # images (README, "Measure your own micrographs"): 35.0 min in one uninterrupted run
 # (fit 9.8, train 19.2, segment 3.0 min with 120 held-out images); 32.2 min with 40 of
 # them; 45.9 min of stage time on a contended machine. A flat-faced prior

@@ -66,10 +66,11 @@ def test_cli_prints_the_headline_and_resumes(real_with_masks, tmp_path, capsys, 
 
     monkeypatch.setitem(budget.TABLE, "fit_patch", (64, "fixed", 32, ""))  # the tiny images
     args = ["measure", "--real", str(real_with_masks), "--out", str(tmp_path / "run"), "--preset", "tio2-sem",
-            "--pixel-size", str(PX_NM), "--masks", str(real_with_masks), "--budget-minutes", "1"]
+            "--pixel-size", str(PX_NM), "--masks", str(real_with_masks), "--budget-minutes", "1", "--fit-tries", "1"]
     with pytest.raises(SystemExit) as done:
         main(args)
     assert done.value.code == 0
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["budget"]["fit_tries"] == 1
     head = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert head["report"].endswith("report.html") and head["n_particles"] > 5
     assert head["median_ci95_nm"][0] <= head["median_nm"] <= head["median_ci95_nm"][1]
