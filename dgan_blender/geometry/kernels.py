@@ -110,6 +110,19 @@ def _dir_bounds(T, b, x, y, z):
     return lower - 1e-9 * abs(lower), mn * (1.0 + noise) * scale * (1 + 1e-9)
 
 
+@njit(cache=True, inline="always")
+def _probe_point(probes, bp, j, n, wx, wy, wz, px, py, pz):
+    """Probe ``j`` of body ``bp`` (``j == n``: the extra point ``p``) seen from q's centre:
+    its unit direction and distance (the direction guarded against a zero distance)."""
+    if j < n:
+        x, y, z = probes[bp, j, 0] + wx, probes[bp, j, 1] + wy, probes[bp, j, 2] + wz
+    else:
+        x, y, z = px, py, pz
+    dist = math.sqrt(x * x + y * y + z * z)
+    dd = max(dist, 1e-9)
+    return x / dd, y / dd, z / dd, dist
+
+
 @njit(cache=True)
 def _coarse(T, probes, pradii, dirs, bp, cp, bq, cq, allowed, scratch, keep):
     """Whether body ``bp`` (centre ``cp``) reaches deeper than ``allowed`` into ``bq``
@@ -151,13 +164,8 @@ def _coarse(T, probes, pradii, dirs, bp, cp, bq, cq, allowed, scratch, keep):
         for j in range(n + 1):
             if j < n and not keep[j]:
                 continue
-            if j < n:
-                x, y, z = probes[bp, j, 0] + wx, probes[bp, j, 1] + wy, probes[bp, j, 2] + wz
-            else:
-                x, y, z = px, py, pz
-            dist = math.sqrt(x * x + y * y + z * z)
-            dd = max(dist, 1e-9)
-            lower, upper = _dir_bounds(T, bq, x / dd, y / dd, z / dd)
+            ux, uy, uz, dist = _probe_point(probes, bp, j, n, wx, wy, wz, px, py, pz)
+            lower, upper = _dir_bounds(T, bq, ux, uy, uz)
             scratch[j] = upper - dist
             best = max(best, lower - dist)
         if best > allowed:
@@ -167,13 +175,8 @@ def _coarse(T, probes, pradii, dirs, bp, cp, bq, cq, allowed, scratch, keep):
     for j in range(n + 1):
         if (j < n and not keep[j]) or (directional and scratch[j] < cut):
             continue
-        if j < n:
-            x, y, z = probes[bp, j, 0] + wx, probes[bp, j, 1] + wy, probes[bp, j, 2] + wz
-        else:
-            x, y, z = px, py, pz
-        dist = math.sqrt(x * x + y * y + z * z)
-        dd = max(dist, 1e-9)
-        e = reach(T, bq, x / dd, y / dd, z / dd) - dist
+        ux, uy, uz, dist = _probe_point(probes, bp, j, n, wx, wy, wz, px, py, pz)
+        e = reach(T, bq, ux, uy, uz) - dist
         if e > allowed:
             return True, 0.0, 0.0, 0.0
         if e > excess:  # the first of equals, as argmax
