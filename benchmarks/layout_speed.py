@@ -79,19 +79,36 @@ def ask(proc: subprocess.Popen, preset: str, seed: int, index: int) -> dict:
     return json.loads(proc.stdout.readline())
 
 
+def layout_arrays(lay) -> dict:
+    """A layout as the arrays the worker saves: every particle's vertices and centre
+    (``arr_0`` ...) and the cluster labels."""
+    n = len(lay.particles)
+    arrays = {f"arr_{i}": np.asarray(p.mesh.vertices) for i, p in enumerate(lay.particles)}
+    arrays.update({f"arr_{n + i}": np.asarray(p.center_nm) for i, p in enumerate(lay.particles)})
+    arrays["labels"] = np.asarray([p.agglomerate for p in lay.particles])
+    return arrays
+
+
+def same_arrays(a, b) -> tuple[bool, float]:
+    """(same particle count, cluster labels and array shapes; max abs vertex/centre
+    difference, nm): "the same layout" once compiled kernels round the last bits
+    differently. ``a``, ``b``: ``layout_arrays`` dicts or the worker's npz files."""
+    keys = [k for k in a.keys() if k != "labels"]
+    if set(keys) != set(b.keys()) - {"labels"} or not np.array_equal(a["labels"], b["labels"]):
+        return False, float("inf")
+    same = all(a[k].shape == b[k].shape for k in keys)
+    worst = max((float(np.abs(a[k] - b[k]).max()) for k in keys if a[k].shape == b[k].shape and a[k].size),
+                default=0.0)
+    return bool(same), worst
+
+
 def difference(old: dict, new: dict) -> tuple[bool, float]:
-    """(same particle count and cluster labels; max abs vertex/centre difference, nm):
-    "the same layout" once compiled kernels round the last bits differently."""
+    """``same_arrays`` of the two workers' saved layouts, which are then removed."""
     with np.load(old["arrays"]) as a, np.load(new["arrays"]) as b:
-        same = old["n"] == new["n"] and np.array_equal(a["labels"], b["labels"])
-        keys = [k for k in a.files if k != "labels"]
-        if not same or set(keys) != set(b.files) - {"labels"}:
-            return False, float("inf")
-        worst = max((float(np.abs(a[k] - b[k]).max()) for k in keys if a[k].shape == b[k].shape), default=0.0)
-        same &= all(a[k].shape == b[k].shape for k in keys)
+        same, worst = same_arrays(a, b)
     for r in (old, new):
         os.remove(r["arrays"])
-    return bool(same), worst
+    return same and old["n"] == new["n"], worst
 
 
 def summary(times: list[float]) -> str:
