@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import radial_cases
 
 from dgan_blender.geometry import compiled
 from dgan_blender.geometry.meshes import (RadialFn, RowReach, _sum_rows, _volumes, icosphere, irregular_fn,
@@ -19,17 +20,14 @@ RNG = np.random.default_rng(11)
 
 
 def irregular(scale, rng=RNG, facets=8, roughness=0.04):
-    return RadialFn({**irregular_fn(rng, rng.uniform(1.0, 1.8), facets, 0.12, roughness, 3.0), "scale": scale})
+    return radial_cases.irregular(scale, rng, facets, roughness)
 
 
-SAME = [irregular(s) for s in (40.0, 70.0, 55.0, 90.0)]
-SPHERES = [RadialFn({"type": "sphere", "scale": s}) for s in (30.0, 45.0)]
-MIXED = SAME[:2] + SPHERES[:1] + [irregular(20.0, facets=0, roughness=0.0)]
+SAME, SPHERES, MIXED = radial_cases.radial_sets(RNG)
 
 
 def unit_dirs(n, rng=RNG):
-    d = rng.standard_normal((n, 3))
-    return d / np.linalg.norm(d, axis=1, keepdims=True)
+    return radial_cases.unit_dirs(n, rng)
 
 
 @pytest.mark.parametrize("fns", [SAME, SPHERES, MIXED], ids=["irregular", "spheres", "mixed"])
