@@ -14,6 +14,7 @@ and 279.96, and the networks trained on them measured +9.8 % and -2.5 % (README)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import replace
@@ -22,10 +23,11 @@ from pathlib import Path
 from ..config import SceneConfig
 from ..io import write_json
 from ..seeds import FIT_TRY, step_seed
-from .api import run_fit
+from .api import claim_run, fit_record, run_fit
 from .trainer import FitOptions
 
 TRIES_FILE = "tries.json"
+END_FILE = "end.json"  # in a try's folder once its fit has finished: a resume keeps it as it is
 # what the chosen try leaves at the top of the fit's folder, as a single fit would
 CHOSEN_FILES = ("params.toml", "metrics.jsonl", "progress.png", "samples.png")
 
@@ -51,8 +53,14 @@ def run_fit_tries(cfg: SceneConfig, train: list, held: list, out: Path, opts: Fi
     ends = []
     for k in range(int(tries)):
         opts_k = replace(opts, seed=try_seed(opts.seed, k), data_seed=opts.shared_seed, meta=dict(opts.meta))
-        end = run_fit(cfg, train, held, try_folder(out, k), opts_k, resume=resume, pool_size=pool_size, spp=spp,
-                      layouts=out / "layouts", on_step=(lambda e, k=k: on_step(k, e)) if on_step else None)
+        done = try_folder(out, k) / END_FILE
+        if resume and done.exists():  # finished before the kill: the same settings, or a one-line error
+            claim_run(try_folder(out, k), fit_record(cfg, opts_k, pool_size, spp, (), False), resume=True)
+            end = json.loads(done.read_text())
+        else:
+            end = run_fit(cfg, train, held, try_folder(out, k), opts_k, resume=resume, pool_size=pool_size, spp=spp,
+                          layouts=out / "layouts", on_step=(lambda e, k=k: on_step(k, e)) if on_step else None)
+            write_json(done, end)
         ends.append({"try": k, "seed": opts_k.seed, **{key: end.get(key) for key in (
             "realism", "realism_train", "selected_iteration", "iteration", "stopped_early", "realism_last")}})
     chosen = min(ends, key=lambda e: (e["realism"], e["try"]))

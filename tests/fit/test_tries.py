@@ -61,7 +61,10 @@ def test_tries_share_their_evaluation_and_the_nearest_is_written(tmp_path):
     run_fit(cfg, train, held, single, opts, pool_size=2, spp=1)
     assert (single / "params.toml").read_text() == (try_folder(out, 0) / "params.toml").read_text()
 
-    # a resume of the finished tries keeps the choice and the written look
+    # a resume of the finished tries keeps the choice and the written look, and leaves
+    # the finished tries as they are (no evaluation redone)
+    untouched = {p: p.stat().st_mtime_ns for k in (0, 1) for p in try_folder(out, k).iterdir()}
     again = run_fit_tries(cfg, train, held, out, opts, 2, resume=True, pool_size=2, spp=1)
+    assert {p: p.stat().st_mtime_ns for p in untouched} == untouched
     assert again["try"] == end["try"] and again["realism"] == end["realism"]
     assert (out / "params.toml").read_text() == (chosen / "params.toml").read_text()
