@@ -135,11 +135,12 @@ def segmented(model: Path, images: Path, out: Path, post: dict | None = None) ->
 def chain_post(run: Path) -> dict:
     """The boundary weight and neck depth the measure run's segment stage chose on its
     held-out synthetic images: the fold's scored images are segmented as it segmented its
-    own (runs made before the weight used 1)."""
+    own (runs made before the weight used 1, before the substrate check none was made)."""
     from dgan_blender.measure.stages import read_marker
 
     record = (read_marker(Path(run) / "05-segment") or {}).get("record", {})
-    return {"split_h": record.get("split_necks_h"), "boundary_weight": float(record.get("boundary_weight", 1.0))}
+    return {"split_h": record.get("split_necks_h"), "boundary_weight": float(record.get("boundary_weight", 1.0)),
+            "ground_check": record.get("ground_check") is not None}
 
 
 def predictions(images: Path, seg: Path) -> list[tuple]:

@@ -27,6 +27,10 @@ def segment(
         min=1.0, max=1000.0, help="Weight of the network's boundary class when it finds each particle's seed: above 1 "
                                   "a faint boundary between touching particles still cuts them. dgan measure "
                                   "chooses it on held-out synthetic images (its 05-segment record).")] = 1.0,
+    ground_check: Annotated[bool, typer.Option(
+        "--ground-check/--no-ground-check", help="Drop detections with no pixel in the micrographs' own foreground "
+                                                 "(one grey-level threshold pooled over them): substrate texture "
+                                                 "taken for particles. dgan measure does.")] = False,
 ) -> None:
     """Writes OUT/instances/NAME.png (uint16 ids), OUT/particles.csv (equivalent diameter
     in nm, area, circularity, touching neighbours, border flag) and OUT/size_distribution.png."""
@@ -34,5 +38,5 @@ def segment(
 
     summary = segment_folder(model, images, out, bar_rows=bar_rows, pixel_size_nm=either(pixel_size_nm, pixel_size),
                              min_area_px=min_area_px, split_h=split_necks, boundary_weight=boundary_weight,
-                             log=lambda msg: typer.echo(msg, err=True))
+                             ground_check=ground_check, log=lambda msg: typer.echo(msg, err=True))
     print(json.dumps(summary))

@@ -106,28 +106,38 @@ def size_plot(path: Path, diameters_nm: list[float], title: str) -> None:
 def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | None = None,
                    pixel_size_nm: float | None = None, min_area_px: int = MIN_AREA_PX, log=print,
                    split_h: float | None = None, loaded: tuple | None = None,
-                   boundary_weight: float = 1.0) -> dict:
+                   boundary_weight: float = 1.0, ground_check: bool = False) -> dict:
     """Writes OUT/instances/NAME.png (uint16, the input's full size, bar rows 0),
     OUT/particles.csv, OUT/size_distribution.png and OUT/summary.json. ``split_h``:
     split particles at necks, ``boundary_weight``: the boundary class's weight in the
     seeds (``necks``; ``dgan measure`` chooses both on synthetic images).
-    ``loaded``: ``load_model(model_path)``'s result where the caller has it already."""
+    ``loaded``: ``load_model(model_path)``'s result where the caller has it already.
+    ``ground_check``: drop detections the image's own foreground does not show
+    (``ground``: substrate texture taken for particles)."""
     from .run import segment_sample
 
     out = Path(out)
     model, meta = loaded or load_model(model_path)
     samples = load_images(images, bar_rows, pixel_size_nm, log=log)
-    rows = []
+    found = []
     for s in samples:
         inst = segment_sample(model, s, float(meta["pixel_size_nm"]), min_area_px=min_area_px, split_h=split_h,
                               boundary_weight=boundary_weight)
         if inst.max() > 65535:
             inst = np.where(inst > 65535, 0, inst)  # never in practice; keeps the PNG valid
+        found.append(inst.astype(np.uint16))
+        log(f"{s.name}: {int(inst.max())} particles")
+    checked = None
+    if ground_check and samples:
+        from .ground import ground_check as check
+
+        found, checked = check([s.image for s in samples], found)
+    rows = []
+    for s, inst in zip(samples, found):
         full = np.zeros((s.image.shape[0] + s.bar_rows, s.image.shape[1]), np.uint16)
         full[:s.image.shape[0]] = inst
         write_png(out / "instances" / f"{s.name}.png", full)
         rows.extend(particle_rows(s.name, inst, s.pixel_size_nm))
-        log(f"{s.name}: {int(inst.max())} particles")
     write_csv(out / "particles.csv", rows)
     inner = [r["equivalent_diameter_nm"] for r in rows if not r["on_border"]]
     size_plot(out / "size_distribution.png", inner,
@@ -137,6 +147,6 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
                "median_diameter_nm": float(np.median(inner)) if inner else None,
                "model_seed": meta.get("seed"), "model_pixel_size_nm": meta.get("pixel_size_nm"),
                "model_preset": meta.get("preset"), "model_data_digest": meta.get("data_digest"),
-               "split_necks_h": split_h, "boundary_weight": boundary_weight}
+               "split_necks_h": split_h, "boundary_weight": boundary_weight, "ground_check": checked}
     write_json(out / "summary.json", summary)
     return summary

@@ -158,7 +158,8 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     far to trust the network's faint boundaries and how deep a neck must be to split two
     particles (``necks``), and measures the size error left after them
     (``size_check.json``: reported, not applied); then the real micrographs are segmented
-    with them."""
+    with them, and detections their own foreground does not show are dropped
+    (``evaluate/ground.py``)."""
     from ..evaluate.data import load_annotated, load_images
     from ..evaluate.measure import segment_folder
     from ..evaluate.necks import check_held_out
@@ -177,8 +178,8 @@ def _segment(ctx: RunContext, out: Path, resumed: bool, progress) -> dict:
     write_json(out / SIZE_CHECK_FILE, check)
     summary = segment_folder(ctx.dir("train") / "model.pt", ctx.real, out, pixel_size_nm=ctx.pixel_size_nm,
                              log=lambda msg: progress.advance(1), split_h=split.h,
-                             boundary_weight=split.boundary_weight, loaded=(model, meta))
-    return {**{k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner")},
+                             boundary_weight=split.boundary_weight, loaded=(model, meta), ground_check=True)
+    return {**{k: summary[k] for k in ("n_images", "n_particles", "n_particles_inner", "ground_check")},
             "boundary_weight": split.boundary_weight, "weight_scores_held_out": split.weight_scores,
             "split_necks_h": split.h, "split_scores_held_out": split.depth_scores, "held_out_sizes": check["record"]}
 

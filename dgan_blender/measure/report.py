@@ -74,6 +74,7 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
         "n_particles_border": len(rows) - len(inner),
         "size_nm": stats,
         "held_out_check": _held_out(seg_marker["record"] if seg_marker else {}),
+        "ground_check": (seg_marker["record"] if seg_marker else {}).get("ground_check"),
         "circularity": shape_statistics([r["circularity"] for r in inner]),
         "elongation": shape_statistics([r["elongation"] for r in inner]),
         "preset": read_marker(ctx.dir("prior"))["record"] if read_marker(ctx.dir("prior")) else None,
@@ -216,6 +217,18 @@ def _held_out_note(check: dict | None) -> str:
             "micrographs differ from synthetic ones, so the sizes above are as measured.</p>")
 
 
+def _ground_note(check: dict | None) -> str:
+    """What the substrate check (``evaluate/ground.py``) did, in one sentence."""
+    if not check:
+        return ""
+    what = (f"{check['unseen']} of {check['detections']} detections had no pixel in the micrographs' own "
+            f"foreground (particles {html.escape(check['polarity'])} on their ground, one grey-level threshold "
+            "pooled over the images, as the prior reads them)")
+    done = ("and were dropped as substrate texture taken for particles." if check["applied"] else
+            f"- more than {check['max_unseen_share']:.0%}, so the foreground was not trusted and none was dropped.")
+    return f"<p class=note><b>Substrate check.</b> {what} {done}</p>"
+
+
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
@@ -331,6 +344,7 @@ def render_html(ctx: RunContext, summary: dict, figures: dict, overlays, synth_n
         "border are left out. Intervals: percentile bootstrap over particles (2000 resamples, seeded); they show "
         "the sampling spread, not the segmentation error.</p>",
         _table(size_rows, ("", "nm", "95 % CI (nm)")), _held_out_note(summary.get("held_out_check")),
+        _ground_note(summary.get("ground_check")),
         "<h2>Shape</h2>", _img(figures["shapes"], "shape histograms"), shapes,
     ]
     if "scores" in summary:

@@ -133,8 +133,12 @@ def test_the_scored_images_are_segmented_as_the_chain_segmented_its_own(tmp_path
 
     seg = tmp_path / "chain" / "05-segment"
     seg.mkdir(parents=True)
-    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0}
+    off = {"ground_check": False}
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0, **off}
     (seg / "done.json").write_text(json.dumps({"record": {"split_necks_h": 0.25, "boundary_weight": 16.0}}))
-    assert bench.chain_post(tmp_path / "chain") == {"split_h": 0.25, "boundary_weight": 16.0}
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": 0.25, "boundary_weight": 16.0, **off}
     (seg / "done.json").write_text(json.dumps({"record": {"split_necks_h": None}}))  # a run before the weight
-    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0}
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0, **off}
+    checked = {"detections": 9, "unseen": 1, "applied": True}  # a run with the substrate check
+    (seg / "done.json").write_text(json.dumps({"record": {"split_necks_h": None, "ground_check": checked}}))
+    assert bench.chain_post(tmp_path / "chain") == {"split_h": None, "boundary_weight": 1.0, "ground_check": True}

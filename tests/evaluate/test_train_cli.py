@@ -33,6 +33,12 @@ def train_then_segment(data, tmp_path):
                 "--pixel-size", summary["pixel_size_nm"], "--split-necks", 0.2)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["split_necks_h"] == 0.2
+    proc = dgan("segment", "--model", out / "model.pt", "--images", data / "images", "--out", tmp_path / "seg3",
+                "--pixel-size", summary["pixel_size_nm"], "--ground-check")
+    assert proc.returncode == 0, proc.stderr
+    checked = json.loads(proc.stdout)["ground_check"]
+    assert checked["unseen"] <= checked["detections"] and checked["polarity"] in ("bright", "dark")
+    assert json.loads((seg / "summary.json").read_text())["ground_check"] is None  # off unless asked
     return summary
 
 
