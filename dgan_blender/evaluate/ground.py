@@ -54,7 +54,8 @@ def drop(instances: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 def ground_check(images: list[np.ndarray], instances: list[np.ndarray]) -> tuple[list[np.ndarray], dict]:
     """Every image's instances without the detections its foreground does not show
-    (or all kept, where most detections are unseen); and a record of what was done."""
+    (or all kept, where most detections are unseen); and a record of what was done.
+    ``dropped(instances, kept)`` gives what was taken out, to show."""
     rule = Foreground(images)
     gone = [unseen(inst, rule.mask(im)) for im, inst in zip(images, instances)]
     n_all = sum(len(np.unique(inst[inst > 0])) for inst in instances)
@@ -65,3 +66,8 @@ def ground_check(images: list[np.ndarray], instances: list[np.ndarray]) -> tuple
     if not applied:
         return list(instances), record
     return [drop(inst, g) if len(g) else inst for inst, g in zip(instances, gone)], record
+
+
+def dropped(instances: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The detections ``ground_check`` took out of ``instances`` (their ids as they were)."""
+    return np.where(kept > 0, 0, instances).astype(instances.dtype, copy=False)

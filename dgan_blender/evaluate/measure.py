@@ -20,6 +20,8 @@ from .data import load_images
 from .instances import MIN_AREA_PX
 from .train import load_model
 
+DROPPED_DIR = "dropped"  # detections the ground check took out, per image where it took any
+
 COLUMNS = ("image", "particle", "equivalent_diameter_nm", "area_px", "area_nm2",
            "circularity", "touching_neighbours", "centroid_x_px", "centroid_y_px", "on_border")
 
@@ -113,7 +115,7 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
     seeds (``necks``; ``dgan measure`` chooses both on synthetic images).
     ``loaded``: ``load_model(model_path)``'s result where the caller has it already.
     ``ground_check``: drop detections the image's own foreground does not show
-    (``ground``: substrate texture taken for particles)."""
+    (``ground``: substrate texture taken for particles; OUT/dropped/NAME.png holds them)."""
     from .run import segment_sample
 
     out = Path(out)
@@ -127,16 +129,21 @@ def segment_folder(model_path: Path, images: Path, out: Path, bar_rows: int | No
             inst = np.where(inst > 65535, 0, inst)  # never in practice; keeps the PNG valid
         found.append(inst.astype(np.uint16))
         log(f"{s.name}: {int(inst.max())} particles")
-    checked = None
+    checked, raw = None, found
     if ground_check and samples:
         from .ground import ground_check as check
 
         found, checked = check([s.image for s in samples], found)
     rows = []
-    for s, inst in zip(samples, found):
+    for s, inst, before in zip(samples, found, raw):
         full = np.zeros((s.image.shape[0] + s.bar_rows, s.image.shape[1]), np.uint16)
         full[:s.image.shape[0]] = inst
         write_png(out / "instances" / f"{s.name}.png", full)
+        if inst is not before and checked and checked["applied"]:
+            from .ground import dropped
+
+            full[:s.image.shape[0]] = dropped(before, inst)
+            write_png(out / DROPPED_DIR / f"{s.name}.png", full)
         rows.extend(particle_rows(s.name, inst, s.pixel_size_nm))
     write_csv(out / "particles.csv", rows)
     inner = [r["equivalent_diameter_nm"] for r in rows if not r["on_border"]]

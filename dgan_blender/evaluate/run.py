@@ -54,9 +54,11 @@ def training_pixel_size(samples: list[Sample]) -> float:
     return float(np.median([s.pixel_size_nm for s in samples]))
 
 
-def overlay(image: np.ndarray, truth: np.ndarray | None, pred: np.ndarray, scale: float = 0.5) -> np.ndarray:
+def overlay(image: np.ndarray, truth: np.ndarray | None, pred: np.ndarray, scale: float = 0.5,
+            dropped: np.ndarray | None = None) -> np.ndarray:
     """Grey image with true contours in green and predicted ones in red (yellow where
-    both agree); contours are thickened so that they survive the downscale."""
+    both agree), ``dropped`` detections in blue; contours are thickened so that they
+    survive the downscale."""
     rgb = np.repeat(image[..., None], 3, axis=2).copy()
     kernel = np.ones((3, 3), np.uint8)
 
@@ -66,6 +68,7 @@ def overlay(image: np.ndarray, truth: np.ndarray | None, pred: np.ndarray, scale
         return cv2.dilate((semantic_mask(inst) == BOUNDARY).astype(np.uint8), kernel) > 0
 
     true_edge, pred_edge = edge(truth), edge(pred)
+    rgb[edge(dropped)] = (40, 120, 255)
     rgb[true_edge] = (0, 255, 0)
     rgb[pred_edge] = (255, 0, 0)
     rgb[true_edge & pred_edge] = (255, 255, 0)

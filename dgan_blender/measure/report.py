@@ -51,6 +51,7 @@ def _particle_csv(path: Path, rows: list[dict]) -> None:
 def build_report(ctx: RunContext, out: Path, progress) -> dict:
     """Reads the segment stage, writes OUT/summary.json, particles.csv, report.html."""
     from ..evaluate.data import load_images
+    from ..evaluate.measure import DROPPED_DIR
     from ..evaluate.run import overlay
 
     seg = ctx.dir("segment")
@@ -105,8 +106,10 @@ def build_report(ctx: RunContext, out: Path, progress) -> dict:
     overlays = []
     for s, (_, inst, _, _) in zip(samples, predicted):
         scale = min(1.0, 520 / s.image.shape[1])
+        gone = seg / DROPPED_DIR / f"{s.name}.png"
+        gone = read_png(gone)[:s.image.shape[0]].astype(np.int32) if gone.exists() else None
         overlays.append((s.name, counts.get(s.name, 0), int(inst.max()),
-                         encode_png(overlay(s.image, truth.get(s.name), inst, scale))))
+                         encode_png(overlay(s.image, truth.get(s.name), inst, scale, dropped=gone))))
         progress.advance(1)
 
     render = ctx.dir("render")
@@ -326,7 +329,9 @@ def render_html(ctx: RunContext, summary: dict, figures: dict, overlays, synth_n
                     ("", "median", "10 %", "90 %"))
     tiles = "".join(f"<figure>{_img(png, name)}<figcaption><b>{html.escape(name)}</b>: {n_in} particles measured, "
                     f"{n_all - n_in} cut by the border</figcaption></figure>" for name, n_in, n_all, png in overlays)
+    checked = summary.get("ground_check") or {}
     legend = ("red: predicted outlines" + ("; green: manual masks; yellow: both" if "scores" in summary else "")
+              + ("; blue: dropped by the substrate check" if checked.get("applied") and checked.get("unseen") else "")
               + ". The information bar is cropped.")
     parts = [
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Particle sizes - {html.escape(ctx.run.name)}</title>"

@@ -187,7 +187,8 @@ def test_two_renders_into_one_folder(tmp_path):
     assert first.poll() is None  # still running: the second really came while it held the folder
     assert f"another 'dgan render' (pid {first.pid})" in one_line(second, 2)
     os.killpg(first.pid, signal.SIGINT)
-    assert first.wait(timeout=300) == 130
+    rc = first.wait(timeout=300)
+    assert rc == 130, first.stderr.read() if first.stderr else rc
     assert completes(out, 6)["rendered"] == 0  # the first job's samples, kept and valid
     no_tmp(out)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dgan_blender.evaluate.ground import MAX_UNSEEN_SHARE, Foreground, drop, ground_check, unseen
+from dgan_blender.evaluate.ground import MAX_UNSEEN_SHARE, Foreground, drop, dropped, ground_check, unseen
 
 from .conftest import blobs, render
 
@@ -48,9 +48,11 @@ def test_ground_detections_are_dropped_particles_kept():
     assert [len(unseen(f, Foreground(images).mask(im))) for f, im in zip(found, images)] == [2, 2]
     kept, record = ground_check(images, found)
     assert record["applied"] and record["unseen"] == 4 and record["detections"] == 4 * 2 + 4
-    for k, p in zip(kept, particles):
+    for k, p, f in zip(kept, particles, found):
         assert k.max() == len(DISCS)  # renumbered 1..n
         assert np.array_equal(k > 0, p > 0)  # exactly the particles' pixels left
+        gone = dropped(f, k)  # what was taken out, with its ids, for the report's overlay
+        assert np.array_equal(gone > 0, (f > 0) & (p == 0)) and set(np.unique(gone)) == {0, 5, 6}
     same, record = ground_check(images, particles)  # nothing on the ground: nothing dropped
     assert record["unseen"] == 0 and all(np.array_equal(a, b) for a, b in zip(same, particles))
 
@@ -69,3 +71,15 @@ def test_drop_renumbers_in_order():
     inst = np.array([[1, 1, 0, 2], [3, 0, 4, 4]], np.uint16)
     assert drop(inst, np.array([2])).tolist() == [[1, 1, 0, 0], [2, 0, 3, 3]]
     assert drop(inst, np.array([2])).dtype == np.uint16
+
+
+def test_the_overlay_draws_dropped_detections_in_blue():
+    from dgan_blender.evaluate.run import overlay
+
+    images, particles = micrographs()
+    found = with_ground_detections(particles[0], [(60, 140)])
+    gone = dropped(found, particles[0])
+    rgb = overlay(images[0], None, particles[0], 1.0, dropped=gone)
+    blue = np.all(rgb == (40, 120, 255), axis=2)
+    assert blue[50:71, 130:151].any() and not blue[:, :100].any()
+    assert not np.all(overlay(images[0], None, particles[0], 1.0) == (40, 120, 255), axis=2).any()
